@@ -1,0 +1,1 @@
+"""Input and output adapters: everything that touches files, terminals and formats."""

@@ -1,0 +1,28 @@
+"""``her2path``: the command-line entry point.
+
+Each concern registers its commands from its own module (``her2_cmd``, ``kb_cmd``,
+...), so the app here stays a list of registrations.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from her2path.cli import demo_cmd, her2_cmd, kb_cmd
+
+app = typer.Typer(
+    name="her2path",
+    help="Decision support for HER2-targeted therapy. Every answer carries its sources "
+    "and the knowledge-base version. It supports, and never replaces, clinical judgement.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+kb_cmd.register(app)
+her2_cmd.register(app)
+demo_cmd.register(app)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

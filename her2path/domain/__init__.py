@@ -1,0 +1,1 @@
+"""The validated domain model that every input adapter produces."""

@@ -1,0 +1,31 @@
+"""The root of the knowledge base: one field per section of :data:`loader.LAYOUT`."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from her2path.kb.her2 import Her2Knowledge
+from her2path.kb.provenance import KBModel, SourceRegistry
+
+
+class KBMeta(KBModel):
+    """Name and version of the knowledge base; the version appears in every output."""
+
+    name: str
+    version: str = Field(pattern=r"^\d{4}\.\d{1,2}\.\d+$")
+    description: str
+    content_hash: str = Field(description="Hash of the YAML files, filled by the loader")
+
+    @property
+    def full_version(self) -> str:
+        return f"{self.version}+{self.content_hash}"
+
+
+class KnowledgeBase(KBModel):
+    meta: KBMeta
+    registry: SourceRegistry
+    her2: Her2Knowledge
+
+    @property
+    def version(self) -> str:
+        return self.meta.full_version

@@ -1,0 +1,23 @@
+"""The published JSON Schemas: one name per document her2path reads or writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from her2path.domain.her2 import Her2Case
+from her2path.engine.her2 import Her2Answer
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "her2-input": Her2Case,
+    "her2-result": Her2Answer,
+}
+
+
+def schema_for(name: str) -> dict[str, Any]:
+    model = SCHEMAS[name]
+    schema = model.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://her2path.example/schemas/{name}.json"
+    return schema
