@@ -47,6 +47,8 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "audits": Part(file="audits.yaml"),
+    "synthetic": Part(file="synthetic.yaml"),
 }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.audits import AuditKnowledge
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.synthetic import SyntheticKnowledge
 
 
 class KBMeta(KBModel):
@@ -25,6 +27,8 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    audits: AuditKnowledge
+    synthetic: SyntheticKnowledge
 
     @property
     def version(self) -> str:

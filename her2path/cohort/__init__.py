@@ -1,0 +1,1 @@
+"""Cohort audits: read a registry in the columnar layout and run the audits on every patient."""

@@ -1,0 +1,238 @@
+"""The audits as SQL over whole tables, shared by the DuckDB and Spark engines.
+
+The statements use the SQL both DuckDB and Spark SQL understand (window
+functions, ``NOT EXISTS``, ``IS NOT DISTINCT FROM``); the one difference, the
+number of days between two dates, goes through :meth:`SqlBackend.days`.  Every
+code list and number comes from the knowledge base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Protocol
+
+import pyarrow as pa
+
+from her2path.cohort.engines.base import FINDINGS, Step, sort_findings
+from her2path.cohort.her2sql import (
+    SIGNATURE,
+    audit_steps,
+    evaluate_signatures,
+    group_case,
+    ratio_positive_case,
+    sql_literal,
+)
+from her2path.cohort.read import Cohort
+from her2path.domain.her2 import SpecimenOrigin, TumourSite
+from her2path.domain.patient import ReceptorStatus, Setting, TherapySetting
+from her2path.kb.audits import AuditKnowledge, AuditRule
+from her2path.kb.model import KnowledgeBase
+
+
+class SqlBackend(Protocol):
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+    def create(self, name: str, sql: str) -> None:
+        """Materialise (or define) ``sql`` as a table or view called ``name``."""
+        ...
+
+    def query(self, sql: str) -> pa.Table: ...
+
+    def days(self, start: str, end: str) -> str:
+        """SQL for the number of days from ``start`` to ``end``."""
+        ...
+
+
+def q(values: Iterable[str]) -> str:
+    """A SQL list of string literals (codes come from the KB and enums, never from data)."""
+    items = [v.replace("'", "''") for v in values]
+    return "(" + ", ".join(f"'{v}'" for v in items) + ")" if items else "(NULL)"
+
+
+def drugs(a: AuditKnowledge, class_id: str) -> str:
+    return q(a.drug_class(class_id).drugs)
+
+
+def specimen_sql(kb: KnowledgeBase) -> str:
+    """One row per specimen with its signature and representative ISH values."""
+    return f"""
+SELECT s.*,
+  {group_case(kb, "ratio", "copies")} AS ish_group,
+  {group_case(kb, "recount_ratio", "recount_copies")} AS recount_group,
+  {ratio_positive_case(kb, "ratio")} AS ratio_positive,
+  ratio IS NOT NULL AS has_ish
+FROM (
+  SELECT h.patient_id, h.specimen_id, p.site, p.setting,
+    MAX(h.origin) AS origin,
+    MAX(CAST(h.after_neoadjuvant AS INT)) AS after_neoadjuvant,
+    COALESCE(MAX(h.collected), MAX(h.result_date)) AS spec_date,
+    MAX(CASE WHEN h.test = 'ihc' THEN h.ihc_score END) AS ihc_score,
+    MAX(CASE WHEN h.test = 'ihc' THEN CAST(h.membrane_staining AS INT) END) AS membrane,
+    MAX(CASE WHEN h.test = 'dual_probe_ish'
+        THEN COALESCE(h.ish_ratio, h.her2_copies / h.cep17_copies) END) AS ratio,
+    MAX(CASE WHEN h.test = 'dual_probe_ish' THEN h.her2_copies END) AS copies,
+    MAX(CASE WHEN h.test = 'dual_probe_ish' THEN h.recount_ratio END) AS recount_ratio,
+    MAX(CASE WHEN h.test = 'dual_probe_ish' THEN h.recount_her2_copies END) AS recount_copies
+  FROM her2_results h JOIN patients p ON p.patient_id = h.patient_id
+  GROUP BY h.patient_id, h.specimen_id, p.site, p.setting
+) s"""
+
+
+SIGNATURE_SQL = f"""
+SELECT {", ".join(SIGNATURE)},
+  MIN(ratio) AS rep_ratio, MIN(copies) AS rep_copies,
+  MIN(recount_ratio) AS rep_recount_ratio, MIN(recount_copies) AS rep_recount_copies
+FROM spec GROUP BY {", ".join(SIGNATURE)}"""
+
+
+def reading_sql(steps: list[str]) -> str:
+    on = " AND ".join(f"s.{c} IS NOT DISTINCT FROM g.{c}" for c in SIGNATURE)
+    flags = "".join(f", g.step_{c}" for c in steps)
+    return f"SELECT s.*, g.status, g.category{flags} FROM spec s JOIN sig g ON {on}"
+
+
+GOVERNING_SQL = f"""
+SELECT * FROM (
+  SELECT r.*, ROW_NUMBER() OVER (
+      PARTITION BY patient_id ORDER BY pri DESC, spec_date DESC, specimen_id DESC) AS rn
+  FROM (
+    SELECT r.*,
+      CASE WHEN setting = '{Setting.metastatic.value}' AND n_mets > 0
+             THEN CASE WHEN origin <> '{SpecimenOrigin.primary.value}' THEN 1 ELSE 0 END
+           WHEN newest_after = 1 AND n_before > 0
+             THEN CASE WHEN after_neoadjuvant = 0 THEN 1 ELSE 0 END
+           ELSE 0 END AS pri
+    FROM (
+      SELECT rd.*,
+        SUM(CASE WHEN origin <> '{SpecimenOrigin.primary.value}' THEN 1 ELSE 0 END)
+          OVER (PARTITION BY patient_id) AS n_mets,
+        SUM(1 - after_neoadjuvant) OVER (PARTITION BY patient_id) AS n_before,
+        FIRST_VALUE(after_neoadjuvant) OVER (
+          PARTITION BY patient_id ORDER BY spec_date DESC, specimen_id DESC) AS newest_after
+      FROM rd
+    ) r
+  ) r
+) g WHERE rn = 1"""
+
+
+def _no_course(a: AuditKnowledge, class_id: str, alias: str = "g") -> str:
+    return (
+        f"NOT EXISTS (SELECT 1 FROM therapies t WHERE t.patient_id = {alias}.patient_id "
+        f"AND t.drug IN {drugs(a, class_id)})"
+    )
+
+
+def instances_sql(rule: AuditRule, kb: KnowledgeBase, days: Callable[[str, str], str]) -> str:
+    """SQL returning (patient_id, d, detail, value) for every finding of one audit."""
+    a = kb.audits
+    null_value = "CAST(NULL AS DOUBLE)"
+    if rule.next_step is not None:
+        value = "CAST(ish_group AS DOUBLE)" if rule.id == "ish_group_without_ihc" else null_value
+        return (
+            f"SELECT patient_id, spec_date AS d, specimen_id AS detail, {value} AS value "
+            f"FROM rd WHERE step_{rule.next_step}"
+        )
+    if rule.id == "her2_positive_metastatic_untreated":
+        return f"""
+SELECT g.patient_id, g.spec_date AS d, g.specimen_id AS detail, {null_value} AS value
+FROM gov g WHERE g.setting = '{Setting.metastatic.value}' AND g.category IN {q(rule.codes)}
+  AND {_no_course(a, "her2_directed")}"""
+    if rule.id == "residual_disease_without_tdm1":
+        return f"""
+SELECT g.patient_id, g.spec_date AS d, g.specimen_id AS detail, {null_value} AS value
+FROM gov g WHERE g.setting = '{Setting.early_residual_disease.value}'
+  AND g.category IN {q(rule.codes)} AND {_no_course(a, "tdm1")}"""
+    if rule.id == "her2_low_metastatic_no_tdxd":
+        low, ultralow = rule.codes[0], rule.codes[1]
+        pos = ReceptorStatus.positive.value
+        return f"""
+SELECT g.patient_id, t.start_date AS d, g.category AS detail, {null_value} AS value
+FROM gov g JOIN patients p ON p.patient_id = g.patient_id
+JOIN therapies t ON t.patient_id = g.patient_id
+WHERE g.setting = '{Setting.metastatic.value}' AND g.site = '{TumourSite.breast.value}'
+  AND t.setting = '{TherapySetting.metastatic.value}'
+  AND ((g.category = '{low}' AND t.drug IN {drugs(a, "chemotherapy")})
+    OR (g.category IN ('{low}', '{ultralow}') AND (p.er = '{pos}' OR p.pr = '{pos}')
+        AND t.drug IN {drugs(a, "endocrine")}))
+  AND {_no_course(a, "tdxd")}"""
+    if rule.id == "doses_after_permanent_stop":
+        return f"""
+SELECT s.patient_id, ad.admin_date AS d, s.therapy_id AS detail, {null_value} AS value
+FROM therapies s
+JOIN therapies t ON t.patient_id = s.patient_id AND t.drug = s.drug
+JOIN administrations ad ON ad.therapy_id = t.therapy_id
+WHERE s.reason_stopped IN {q(rule.codes)} AND s.drug IN {drugs(a, "her2_directed")}
+  AND ad.admin_date > s.end_date"""
+    if rule.id == "her2_drug_in_pregnancy":
+        window = sql_literal(a.value("pregnancy_window_days"))
+        return f"""
+SELECT ad.patient_id, ad.admin_date AS d, t.drug AS detail, {null_value} AS value
+FROM administrations ad
+JOIN therapies t ON t.therapy_id = ad.therapy_id
+JOIN pregnancy_tests pt ON pt.patient_id = ad.patient_id
+WHERE t.drug IN {drugs(a, "her2_directed")} AND pt.result = 'positive'
+  AND pt.test_date <= ad.admin_date
+  AND {days("pt.test_date", "ad.admin_date")} <= {window}
+  AND NOT EXISTS (SELECT 1 FROM pregnancy_tests x WHERE x.patient_id = pt.patient_id
+                  AND x.test_date > pt.test_date AND x.test_date <= ad.admin_date)"""
+    if rule.id == "biosimilar_off_label":
+        return f"""
+SELECT t.patient_id, t.start_date AS d, t.drug AS detail, {null_value} AS value
+FROM therapies t JOIN patients p ON p.patient_id = t.patient_id
+WHERE t.drug IN {drugs(a, "trastuzumab_biosimilar")}
+  AND t.drug NOT IN {drugs(a, "gastric_labelled_biosimilar")}
+  AND p.site <> '{TumourSite.breast.value}'"""
+    if rule.id == "progression_without_rebiopsy":
+        return f"""
+SELECT e.patient_id, e.event_date AS d, e.kind AS detail, {null_value} AS value
+FROM events e WHERE e.kind IN {q(rule.codes)}
+  AND NOT EXISTS (SELECT 1 FROM her2_results h WHERE h.patient_id = e.patient_id
+                  AND h.origin <> '{SpecimenOrigin.primary.value}')"""
+    raise NotImplementedError(f"audit '{rule.id}' has no SQL implementation")
+
+
+def reduce_sql(rule_id: str, instances: str) -> str:
+    """First finding per patient (by date, then subject) and the number of findings."""
+    return f"""
+SELECT patient_id, '{rule_id}' AS audit, d AS first_date, detail,
+  CAST(cnt AS BIGINT) AS count, value
+FROM (
+  SELECT i.*,
+    ROW_NUMBER() OVER (PARTITION BY patient_id
+      ORDER BY d ASC NULLS LAST, detail ASC NULLS LAST) AS rn,
+    COUNT(*) OVER (PARTITION BY patient_id) AS cnt
+  FROM ({instances}) i
+) x WHERE rn = 1"""
+
+
+def run_sql_audits(
+    backend: SqlBackend,
+    cohort: Cohort,
+    kb: KnowledgeBase,
+    as_of: date,
+    step: Step | None = None,
+) -> pa.Table:
+    """Run every audit of the knowledge base on ``backend``; findings per :data:`FINDINGS`."""
+
+    def note(text: str) -> None:
+        if step is not None:
+            step(text)
+
+    for name, table in cohort.tables.items():
+        backend.register(name, table)
+    note("load tables")
+    steps = audit_steps(kb)
+    backend.create("spec", specimen_sql(kb))
+    sigs = backend.query(SIGNATURE_SQL)
+    backend.register("sig", evaluate_signatures(kb, sigs, steps))
+    backend.create("rd", reading_sql(steps))
+    backend.create("gov", GOVERNING_SQL)
+    note("HER2 readings")
+    parts: list[pa.Table] = []
+    for rule in kb.audits.audits:
+        parts.append(backend.query(reduce_sql(rule.id, instances_sql(rule, kb, backend.days))))
+        note(rule.id)
+    if not parts:
+        return FINDINGS.empty_table()
+    return sort_findings(pa.concat_tables([p.select(FINDINGS.names).cast(FINDINGS) for p in parts]))
