@@ -81,6 +81,7 @@ class Cohort:
     folder: Path | None = None
     files: dict[str, str] = field(default_factory=dict)
     skipped: list[BadRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def patient_count(self) -> int:
@@ -144,6 +145,9 @@ def _convert(
                 error_is_null=True,
             )
             out = parsed.cast(pa.date32())
+            # Calendar check: the parsed date must print back as the text given (no 02-30).
+            same = pc.equal(pc.strftime(out, format="%Y-%m-%d"), s)
+            out = pc.if_else(pc.fill_null(same, False), out, pa.scalar(None, pa.date32()))
             bad = pc.and_(present, pc.is_null(out))
             return pa.chunked_array([out]), bad, "not a date (expected YYYY-MM-DD)"
         if pa.types.is_floating(target) or pa.types.is_integer(target):
@@ -400,37 +404,55 @@ def read_cohort(
     """Read every table of a cohort folder; raise :class:`CohortInputError` or skip and list."""
     if not folder.is_dir():
         raise InputError([Problem(str(folder), "cohort folder not found")])
+    raws: dict[str, tuple[str, pa.Table | None]] = {}
+    fatal: list[BadRow] = []
+    for name in ORDER:
+        path = _find(folder, name)
+        if path is None:
+            if name == "patients":
+                fatal.append(BadRow(name, f"{name}.parquet|csv", 0, "-", "table file is missing"))
+            continue
+        try:
+            raws[name] = (path.name, _read_raw(path, TABLES[name]))
+        except (pa.ArrowInvalid, OSError) as exc:
+            fatal.append(BadRow(name, path.name, 0, "-", f"cannot read the file: {exc}"))
+            raws[name] = (path.name, None)
+    cohort = validate_tables(raws, kb, skip_bad_rows, progress, fatal)
+    cohort.folder = folder
+    return cohort
+
+
+def validate_tables(
+    raws: dict[str, tuple[str, pa.Table | None]],
+    kb: KnowledgeBase,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+    fatal: list[BadRow] | None = None,
+) -> Cohort:
+    """Check raw tables (file label, table) against the layout; the core of :func:`read_cohort`."""
     known = kb.audits.known_drugs()
     con = duckdb.connect()
     tables: dict[str, pa.Table] = {}
     files: dict[str, str] = {}
-    fatal: list[BadRow] = []
+    fatal = list(fatal or [])
     bad: list[BadRow] = []
     skipped: list[BadRow] = []
     for name in ORDER:
         spec = TABLES[name]
-        path = _find(folder, name)
         if progress is not None:
             progress(name)
-        if path is None:
-            if name == "patients":
-                fatal.append(BadRow(name, f"{name}.parquet|csv", 0, "-", "table file is missing"))
+        file, raw = raws.get(name, (f"{name}", None))
+        if raw is None:
             tables[name] = empty_table(name)
             continue
-        files[name] = path.name
-        try:
-            raw = _read_raw(path, spec)
-        except (pa.ArrowInvalid, OSError) as exc:
-            fatal.append(BadRow(name, path.name, 0, "-", f"cannot read the file: {exc}"))
-            tables[name] = empty_table(name)
-            continue
-        typed, chk = _check_table(raw, spec, path.name, known)
+        files[name] = file
+        typed, chk = _check_table(raw, spec, file, known)
         fatal += chk.fatal
         if chk.fatal:
             tables[name] = empty_table(name)
             continue
         for row, column, message in _key_and_reference_checks(con, name, typed, spec, tables):
-            chk.bad.append(BadRow(name, path.name, row, column, message))
+            chk.bad.append(BadRow(name, file, row, column, message))
         chk.bad.sort(key=lambda b: (b.row, b.column))
         if chk.bad and skip_bad_rows:
             drop = sorted({b.row - 1 for b in chk.bad})
@@ -443,7 +465,7 @@ def read_cohort(
     con.close()
     if fatal or bad:
         raise CohortInputError(fatal + bad)
-    return Cohort(tables=tables, folder=folder, files=files, skipped=skipped)
+    return Cohort(tables=tables, files=files, skipped=skipped)
 
 
 def write_tables(cohort_tables: dict[str, pa.Table], folder: Path, fmt: str = "parquet") -> None:

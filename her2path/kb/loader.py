@@ -49,6 +49,7 @@ LAYOUT: dict[str, Part] = {
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
     "audits": Part(file="audits.yaml"),
     "synthetic": Part(file="synthetic.yaml"),
+    "omop": Part(file="omop/concepts.yaml"),
 }
 
 

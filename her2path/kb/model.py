@@ -6,6 +6,7 @@ from pydantic import Field
 
 from her2path.kb.audits import AuditKnowledge
 from her2path.kb.her2 import Her2Knowledge
+from her2path.kb.omop import OmopKnowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
 from her2path.kb.synthetic import SyntheticKnowledge
 
@@ -29,6 +30,7 @@ class KnowledgeBase(KBModel):
     her2: Her2Knowledge
     audits: AuditKnowledge
     synthetic: SyntheticKnowledge
+    omop: OmopKnowledge
 
     @property
     def version(self) -> str:

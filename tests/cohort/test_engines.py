@@ -1,0 +1,55 @@
+"""The behavioural suite every audit engine must pass (python, duckdb, spark).
+
+One parametrised fixture (``engine``) runs each test on every engine: the hand-made
+cohort with its exact expected findings, and the 10,000-patient synthetic cohort,
+where each engine must return the very rows the per-patient engine returns.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from cohort_cases import AS_OF, hand_cohort
+
+from her2path.cohort.engines.base import FINDINGS, AuditEngine
+from her2path.cohort.report import with_reasons
+from her2path.kb import KnowledgeBase
+
+
+class TestEngineContract:
+    def test_hand_cohort_exact_findings(self, engine: AuditEngine, kb: KnowledgeBase) -> None:
+        cohort, expected = hand_cohort()
+        found = engine.run(cohort, kb, AS_OF)
+        assert found.schema == FINDINGS
+        pairs = set(zip(found["patient_id"].to_pylist(), found["audit"].to_pylist(), strict=True))
+        assert pairs == expected
+
+    def test_hand_cohort_details(self, engine: AuditEngine, kb: KnowledgeBase) -> None:
+        cohort, _ = hand_cohort()
+        rows = {(r["patient_id"], r["audit"]): r for r in engine.run(cohort, kb, AS_OF).to_pylist()}
+        assert rows[("B1", "ish_group_without_ihc")]["value"] == 4.0
+        assert rows[("A1", "ihc2_without_ish")]["detail"] == "A1-S1"
+        assert rows[("E1", "doses_after_permanent_stop")]["detail"] == "E1-T1"
+        assert rows[("E1", "doses_after_permanent_stop")]["count"] == 1
+        assert rows[("H1", "residual_disease_without_tdm1")]["detail"] == "H1-S1"
+        assert rows[("D2", "her2_low_metastatic_no_tdxd")]["detail"] == "her2_ultralow"
+        assert rows[("F1", "her2_drug_in_pregnancy")]["detail"] == "phesgo"
+
+    def test_synthetic_cohort_identical_to_reference(
+        self, engine: AuditEngine, kb: KnowledgeBase, synthetic: object, reference: pa.Table
+    ) -> None:
+        found = engine.run(synthetic, kb, AS_OF)  # type: ignore[arg-type]
+        assert found.num_rows == reference.num_rows
+        assert found.equals(reference)
+
+    def test_synthetic_cohort_reaches_every_audit(
+        self, kb: KnowledgeBase, reference: pa.Table
+    ) -> None:
+        flagged = set(reference["audit"].to_pylist())
+        assert flagged == {a.id for a in kb.audits.audits}
+
+    def test_reasons_identical_across_engines(
+        self, engine: AuditEngine, kb: KnowledgeBase, synthetic: object, reference: pa.Table
+    ) -> None:
+        mine = with_reasons(engine.run(synthetic, kb, AS_OF), kb)  # type: ignore[arg-type]
+        theirs = with_reasons(reference, kb)
+        assert mine["reason"].to_pylist() == theirs["reason"].to_pylist()
