@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -314,16 +315,29 @@ def _key_and_reference_checks(
     table: Table,
     parents: dict[str, pa.Table],
 ) -> list[tuple[int, str, str]]:
-    """Duplicate keys and references to unknown patients/courses: (row, column, message)."""
+    """Duplicate keys and references to unknown patients/courses: (row, column, message).
+
+    The common case (no problem) is decided with Arrow hash kernels; DuckDB lists the
+    offending rows only when there are some.
+    """
     found: list[tuple[int, str, str]] = []
-    con.register("t", t.append_column("_row", pa.array(range(1, t.num_rows + 1), pa.int64())))
-    keys = ", ".join(table.key)
-    dup = con.execute(
-        f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {keys}) AS "
-        f"first_row FROM t) WHERE _row <> first_row ORDER BY _row"
-    ).fetchall()
-    for row, first in dup:
-        found.append((int(row), table.key[-1], f"duplicate id ({keys}): same as row {first}"))
+    keys = list(table.key)
+    con.register("t", t.select(keys))
+    k = ", ".join(keys)
+    # Distinct hashes == rows proves there is no duplicate; otherwise look exactly.
+    (extra,) = con.execute(f"SELECT count(*) - count(DISTINCT hash({k})) FROM t").fetchall()[0]
+    con.unregister("t")
+    if extra:
+        rows_col = pa.array(np.arange(1, t.num_rows + 1, dtype=np.int64))
+        con.register("t", t.select(keys).append_column("_row", rows_col))
+        k = ", ".join(keys)
+        dup = con.execute(
+            f"SELECT _row, first_row FROM (SELECT _row, min(_row) OVER (PARTITION BY {k}) "
+            f"AS first_row FROM t) WHERE _row <> first_row ORDER BY _row"
+        ).fetchall()
+        con.unregister("t")
+        for row, first in dup:
+            found.append((int(row), keys[-1], f"duplicate id ({k}): same as row {first}"))
     refs: list[tuple[str, str, str]] = []
     if name != "patients":
         refs.append(
@@ -342,41 +356,49 @@ def _key_and_reference_checks(
             )
         )
     for parent, column, message in refs:
-        con.register("p", parents[parent].select([column]))
-        rows = con.execute(
-            f"SELECT _row FROM t WHERE {column} IS NOT NULL AND NOT EXISTS "
-            f"(SELECT 1 FROM p WHERE p.{column} = t.{column}) ORDER BY _row"
-        ).fetchall()
-        found += [(int(r[0]), column, message) for r in rows]
-        con.unregister("p")
-    if name == "administrations":
-        con.register("p", parents["therapies"].select(["therapy_id", "patient_id"]))
-        rows = con.execute(
-            "SELECT t._row FROM t JOIN p ON p.therapy_id = t.therapy_id "
-            "WHERE p.patient_id <> t.patient_id ORDER BY t._row"
-        ).fetchall()
-        found += [(int(r[0]), "patient_id", "the course belongs to another patient") for r in rows]
-        con.unregister("p")
+        idx = pc.index_in(t.column(column), value_set=parents[parent].column(column))
+        missing = pc.and_(pc.is_valid(t.column(column)), pc.is_null(idx))
+        found += [(i + 1, column, message) for i in _indices(missing)]
+        if parent == "therapies":
+            owner = parents[parent].column("patient_id").take(pc.fill_null(idx, 0))
+            other = pc.and_(pc.is_valid(idx), pc.not_equal(owner, t.column("patient_id")))
+            found += [
+                (i + 1, "patient_id", "the course belongs to another patient")
+                for i in _indices(other)
+            ]
     if name == "her2_results":
-        cols = ("origin", "procedure", "collected", "after_neoadjuvant")
-        same = " AND ".join(f"f_{c} IS NOT DISTINCT FROM {c}" for c in cols)
-        firsts = ", ".join(
-            f"first_value({c}) OVER (PARTITION BY patient_id, specimen_id ORDER BY _row) AS f_{c}"
-            for c in cols
+        cols = ["origin", "procedure", "collected", "after_neoadjuvant"]
+        con.register("t", t.select(["patient_id", "specimen_id", *cols]))
+        distinct = " OR ".join(
+            f"count(DISTINCT coalesce(CAST({c} AS VARCHAR), '-')) > 1" for c in cols
         )
-        rows = con.execute(
-            f"SELECT _row FROM (SELECT *, {firsts} FROM t) WHERE NOT ({same}) ORDER BY _row"
-        ).fetchall()
-        found += [
-            (
-                int(r[0]),
-                "specimen_id",
-                "rows of one specimen disagree on origin, procedure, collected or "
-                "after_neoadjuvant",
+        (mixed,) = con.execute(
+            f"SELECT count(*) FROM (SELECT patient_id FROM t GROUP BY patient_id, specimen_id "
+            f"HAVING {distinct})"
+        ).fetchall()[0]
+        con.unregister("t")
+        if mixed:
+            rows_col = pa.array(np.arange(1, t.num_rows + 1, dtype=np.int64))
+            con.register("t", t.append_column("_row", rows_col))
+            same = " AND ".join(f"f_{c} IS NOT DISTINCT FROM {c}" for c in cols)
+            firsts = ", ".join(
+                f"first_value({c}) OVER (PARTITION BY patient_id, specimen_id ORDER BY _row) "
+                f"AS f_{c}"
+                for c in cols
             )
-            for r in rows
-        ]
-    con.unregister("t")
+            rows = con.execute(
+                f"SELECT _row FROM (SELECT *, {firsts} FROM t) WHERE NOT ({same}) ORDER BY _row"
+            ).fetchall()
+            con.unregister("t")
+            found += [
+                (
+                    int(r[0]),
+                    "specimen_id",
+                    "rows of one specimen disagree on origin, procedure, collected or "
+                    "after_neoadjuvant",
+                )
+                for r in rows
+            ]
     return found
 
 
@@ -432,6 +454,7 @@ def validate_tables(
     """Check raw tables (file label, table) against the layout; the core of :func:`read_cohort`."""
     known = kb.audits.known_drugs()
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     tables: dict[str, pa.Table] = {}
     files: dict[str, str] = {}
     fatal = list(fatal or [])

@@ -43,6 +43,7 @@ class DuckDBEngine:
         self, cohort: Cohort, kb: KnowledgeBase, as_of: date, step: Step | None = None
     ) -> pa.Table:
         con = duckdb.connect(config={"threads": self.threads})
+        con.execute("SET enable_progress_bar = false")
         try:
             return run_sql_audits(_DuckBackend(con), cohort, kb, as_of, step)
         finally:
