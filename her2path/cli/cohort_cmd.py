@@ -158,16 +158,13 @@ def register(app: typer.Typer) -> None:
         ] = "2025-06-30",
     ) -> None:
         """Write a synthetic cohort in the columnar layout (deterministic by seed)."""
-        from her2path.cohort.read import write_tables
-        from her2path.cohort.synth import generate
+        from her2path.cohort.synth import write_cohort
 
         kb = knowledge()
         when = _date(as_of, "--as-of")
         with _progress() as bar:
-            task = bar.add_task("generating", total=2)
-            tables = generate(kb, patients, seed, when)
+            task = bar.add_task("generating", total=1)
+            counts = write_cohort(kb, patients, seed, when, out_dir, format.value)
             bar.advance(task)
-            write_tables(tables, out_dir, format.value)
-            bar.advance(task)
-        rows = ", ".join(f"{k} {v.num_rows}" for k, v in tables.items())
+        rows = ", ".join(f"{k} {v}" for k, v in counts.items())
         out.print(f"Wrote {out_dir} ({format.value}): {rows}")

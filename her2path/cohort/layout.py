@@ -181,3 +181,33 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+def _type_name(t: pa.DataType) -> str:
+    return {
+        "string": "string",
+        "date32[day]": "date (YYYY-MM-DD)",
+        "double": "number",
+        "bool": "true/false",
+        "int32": "whole number",
+    }.get(str(t), str(t))
+
+
+def layout_markdown() -> str:
+    """The tables of the layout as Markdown (the reference section of docs/cohort.md)."""
+    lines: list[str] = []
+    for t in TABLES.values():
+        lines.append(f"### `{t.name}`\n\n{t.doc} Key (unique): `{', '.join(t.key)}`.\n")
+        lines.append("| column | type | required | allowed values | meaning |")
+        lines.append("|---|---|---|---|---|")
+        for c in t.columns:
+            if c.codes is not None:
+                allowed = ", ".join(f"`{v}`" for v in c.codes)
+            elif c.codes_from == "drugs":
+                allowed = "a drug id of `knowledge/audits.yaml` drug classes"
+            else:
+                allowed = ""
+            req = "yes" if c.required else "no"
+            lines.append(f"| `{c.name}` | {_type_name(c.type)} | {req} | {allowed} | {c.doc} |")
+        lines.append("")
+    return "\n".join(lines)

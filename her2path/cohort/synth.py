@@ -9,12 +9,16 @@ audit find patients.  The same seed and size always give the same tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from her2path.cohort.layout import TABLES
 from her2path.kb.model import KnowledgeBase
@@ -50,8 +54,8 @@ def _codes(idx: np.ndarray, values: np.ndarray, valid: np.ndarray | None = None)
     return pa.DictionaryArray.from_arrays(indices, pa.array(values.tolist())).cast(pa.string())
 
 
-def _ids(prefix: str, n: int) -> pa.Array:
-    digits = pc.utf8_lpad(pa.array(np.arange(n)).cast(pa.string()), 9, "0")
+def _ids(prefix: str, n: int, start: int = 0) -> pa.Array:
+    digits = pc.utf8_lpad(pa.array(np.arange(start, start + n)).cast(pa.string()), 9, "0")
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
 
 
@@ -81,11 +85,12 @@ class _Rows:
 
 
 class _Gen:
-    def __init__(self, kb: KnowledgeBase, n: int, seed: int, as_of: date) -> None:
+    def __init__(self, kb: KnowledgeBase, n: int, seed: int, as_of: date, chunk: int = 0) -> None:
         self.kb = kb
         self.s = kb.synthetic
         self.n = n
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng([seed, chunk])
+        self.course_prefix = f"T{chunk:03d}-"
         self.as_of = _day(as_of)
         crit = kb.her2.for_site("breast")
         self.ratio = crit.cutoffs["ratio"].value
@@ -232,7 +237,7 @@ class _Gen:
         reason = np.where(ongoing, "", reason)
         first = self.course_no
         self.course_no += k
-        tid = _ids("T", first + k).slice(first, k)
+        tid = _ids(self.course_prefix, k, first)
         self.therapies.add(
             patient_id=ids.take(pa.array(who)),
             therapy_id=tid,
@@ -274,11 +279,52 @@ class _Gen:
         self.pending_admins = []
 
 
-def generate(kb: KnowledgeBase, patients: int, seed: int, as_of: date) -> dict[str, pa.Table]:
-    """The seven tables of a synthetic cohort of ``patients`` patients."""
-    g = _Gen(kb, patients, seed, as_of)
+CHUNK = 1_000_000
+
+
+def generate_chunks(
+    kb: KnowledgeBase, patients: int, seed: int, as_of: date, chunk: int = CHUNK
+) -> Iterator[dict[str, pa.Table]]:
+    """The cohort in parts of at most ``chunk`` patients (memory stays flat for 10M)."""
+    for k, start in enumerate(range(0, patients, chunk)):
+        yield generate(kb, min(chunk, patients - start), seed, as_of, k, start)
+
+
+def write_cohort(
+    kb: KnowledgeBase, patients: int, seed: int, as_of: date, folder: Path, fmt: str = "parquet"
+) -> dict[str, int]:
+    """Generate and write a cohort part by part; return the rows written per table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {name: 0 for name in TABLES}
+    parquet: dict[str, pq.ParquetWriter] = {}
+    csv: dict[str, pacsv.CSVWriter] = {}
+    try:
+        for part in generate_chunks(kb, patients, seed, as_of):
+            for name, t in part.items():
+                rows[name] += t.num_rows
+                if fmt == "csv":
+                    if name not in csv:
+                        csv[name] = pacsv.CSVWriter(folder / f"{name}.csv", t.schema)
+                    csv[name].write_table(t)
+                else:
+                    if name not in parquet:
+                        parquet[name] = pq.ParquetWriter(folder / f"{name}.parquet", t.schema)
+                    parquet[name].write_table(t)
+    finally:
+        for w in parquet.values():
+            w.close()
+        for c in csv.values():
+            c.close()
+    return rows
+
+
+def generate(
+    kb: KnowledgeBase, patients: int, seed: int, as_of: date, chunk: int = 0, first_id: int = 0
+) -> dict[str, pa.Table]:
+    """The seven tables of a synthetic cohort of ``patients`` patients (one part)."""
+    g = _Gen(kb, patients, seed, as_of, chunk)
     rng, n = g.rng, patients
-    ids = _ids("P", n)
+    ids = _ids("P", n, first_id)
 
     # -- patients -------------------------------------------------------------------
     cum = np.cumsum([g.p("site_breast"), g.p("site_gastric"), g.p("site_gej")])
