@@ -388,19 +388,17 @@ class RegimenKnowledge(KBModel):
             for j, c in enumerate(r.components):
                 for x in c.ids():
                     if x not in ingredients:
-                        found.append((("regimens", n, "components", j), f"unknown ingredient '{x}'"))
+                        found.append(
+                            (("regimens", n, "components", j), f"unknown ingredient '{x}'")
+                        )
             if r.continues is not None and r.continues not in regimens:
                 found.append((("regimens", n, "continues"), f"unknown regimen '{r.continues}'"))
             present = set(r.ingredients())
             for p in products:
-                if set(p.ingredients) & present and p.must_be_given_with:
-                    if not present & set(p.must_be_given_with):
-                        found.append(
-                            (
-                                ("regimens", n, "components"),
-                                f"{p.id} must be given with one of {p.must_be_given_with}",
-                            )
-                        )
+                needs = set(p.must_be_given_with)
+                if set(p.ingredients) & present and needs and not present & needs:
+                    msg = f"{p.id} must be given with one of {p.must_be_given_with}"
+                    found.append((("regimens", n, "components"), msg))
         for j, x in enumerate(self.endocrine_alongside.regimens):
             if x not in regimens:
                 found.append((("endocrine_alongside", "regimens", j), f"unknown regimen '{x}'"))
@@ -408,7 +406,6 @@ class RegimenKnowledge(KBModel):
             if x not in ingredients:
                 found.append((("endocrine_alongside", "partners", j), f"unknown ingredient '{x}'"))
         return found
-
 
 
 # --------------------------------------------------------------------------- safety
@@ -510,8 +507,12 @@ class IndicationKnowledge(KBModel):
                 loc: Loc = ("indications", n, "partners", j)
                 if part.ingredient not in ingredients:
                     found.append((loc, f"unknown ingredient '{part.ingredient}'"))
-                found += [(loc, f"unknown indication '{x}'") for x in part.labelled_for if x not in ids]
-                found += [(loc, f"unknown product '{x}'") for x in part.products if x not in products]
+                found += [
+                    (loc, f"unknown indication '{x}'") for x in part.labelled_for if x not in ids
+                ]
+                found += [
+                    (loc, f"unknown product '{x}'") for x in part.products if x not in products
+                ]
         return found
 
 
