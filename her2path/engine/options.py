@@ -28,7 +28,14 @@ from her2path.domain.assessment import (
     Unknown,
 )
 from her2path.domain.explain import Note, RuleStep, Severity
-from her2path.domain.patient import NodalStatus, Patient, ReceptorStatus, Setting, TherapySetting
+from her2path.domain.patient import (
+    NodalStatus,
+    Patient,
+    ReceptorStatus,
+    Setting,
+    Sex,
+    TherapySetting,
+)
 from her2path.engine.her2 import Her2Answer
 from her2path.engine.history import (
     History,
@@ -162,7 +169,13 @@ def _prior_classes(c: CondDef, f: Facts) -> Result:
     missing: list[str] = []
     seen: list[str] = []
     for cls in c.all_of:
-        hits = [g for g in groups if cls in g.classes and (g.progressed or not c.progressed)]
+        hits = [
+            g
+            for g in groups
+            if cls in g.classes
+            and (g.progressed or not c.progressed)
+            and (not c.completed or (g.end is not None and g.end <= f.as_of))
+        ]
         if (
             not hits
             and cls is DrugClass.anthracycline
@@ -175,7 +188,7 @@ def _prior_classes(c: CondDef, f: Facts) -> Result:
             seen.append(f"{cls.value}: {hits[0].label()}")
         else:
             missing.append(cls.value)
-    verb = "progressed on" if c.progressed else "received"
+    verb = "progressed on" if c.progressed else "completed" if c.completed else "received"
     if missing:
         return Result(False, f"not {verb} ({c.scope.value}): {', '.join(missing)}")
     return Result(True, f"{verb}: " + "; ".join(seen))
@@ -220,6 +233,8 @@ def _hormone_receptor(c: CondDef, f: Facts) -> Result:
 def _menopausal(c: CondDef, f: Facts) -> Result:
     assert isinstance(c, MenopausalCond)
     m = f.patient.menopausal_status
+    if f.patient.sex is Sex.male:
+        return Result(False, "male patient (the indication names women by menopausal status)")
     if m is None:
         return Result(None, "menopausal status not recorded", "menopausal_status")
     return Result(m.value in c.statuses, f"menopausal status: {m.value}")

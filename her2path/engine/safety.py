@@ -104,22 +104,27 @@ def _pregnancy_unverified(c: _Ctx, rule: SafetyRule) -> None:
         c.add(rule, drugs, f"last checked {preg.checked.isoformat()}, older than {rule.max_age}")
 
 
-def _windows(c: _Ctx, drugs: list[str], topic: str, male: bool = False) -> str:
-    parts: list[str] = []
+def _windows(c: _Ctx, drugs: list[str], topic: str, male: bool = False) -> dict[str, list[str]]:
+    """Products grouped by their window after the last dose (so flags stay per product)."""
+    groups: dict[str, list[str]] = {}
     for pid in drugs:
         r = c.kb.reproductive.for_product(pid)
         if r is None:
             continue
-        w: Window | None
         if topic == "lactation":
-            w = r.lactation
+            w: Window | None = r.lactation
         else:
             w = r.contraception_male if male else r.contraception_female
         if w is None:
             continue
         dur = w.after_last_dose
-        parts.append(f"{pid}: {dur if dur else 'unknown (not verified)'}")
-    return "; ".join(dict.fromkeys(parts))
+        groups.setdefault(str(dur) if dur else "unknown (not verified)", []).append(pid)
+    return groups
+
+
+def _add_windows(c: _Ctx, rule: SafetyRule, groups: dict[str, list[str]], lead: str) -> None:
+    for window, drugs in groups.items():
+        c.add(rule, drugs, f"{lead}: {window} after the last dose")
 
 
 def _breastfeeding(c: _Ctx, rule: SafetyRule) -> None:
@@ -132,7 +137,7 @@ def _breastfeeding(c: _Ctx, rule: SafetyRule) -> None:
             c.unknown("breastfeeding", "breastfeeding advice")
         return
     if bf:
-        c.add(rule, drugs, "after last dose - " + _windows(c, drugs, "lactation"))
+        _add_windows(c, rule, _windows(c, drugs, "lactation"), "lactation window")
 
 
 def _reproductive(c: _Ctx, rule: SafetyRule) -> None:
@@ -140,12 +145,11 @@ def _reproductive(c: _Ctx, rule: SafetyRule) -> None:
     if not drugs:
         return
     if c.facts.patient.sex is Sex.male:
-        text = _windows(c, drugs, "contraception", male=True)
-        if text:
-            c.add(rule, drugs, "men with partners who can become pregnant - " + text)
+        lead = "men with partners who can become pregnant"
+        _add_windows(c, rule, _windows(c, drugs, "contraception", male=True), lead)
         return
     if _can_conceive(c):
-        c.add(rule, drugs, "after last dose - " + _windows(c, drugs, "contraception"))
+        _add_windows(c, rule, _windows(c, drugs, "contraception"), "contraception window")
 
 
 def _latest_lvef(c: _Ctx) -> LVEFReading | None:

@@ -178,6 +178,7 @@ class PriorClassesCond(_Cond):
     progressed: bool = Field(
         default=False, description="The disease progressed on it (stopped for progression)"
     )
+    completed: bool = Field(default=False, description="The therapy has ended")
     history_anthracycline_counts: bool = Field(
         default=False, description="history.anthracycline also proves anthracycline exposure"
     )
