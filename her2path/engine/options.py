@@ -131,13 +131,13 @@ Evaluator = Callable[[CondDef, Facts], Result]
 def _site(c: CondDef, f: Facts) -> Result:
     assert isinstance(c, SiteCond)
     site = f.patient.cancer.site.value
-    return Result(site in {s.value for s in c.sites}, f"site: {site}")
+    return Result(site in c.sites, f"site: {site}")
 
 
 def _setting(c: CondDef, f: Facts) -> Result:
     assert isinstance(c, SettingCond)
     s = f.patient.cancer.setting.value
-    return Result(s in {x.value for x in c.settings}, f"setting: {s}")
+    return Result(s in c.settings, f"setting: {s}")
 
 
 def _her2(c: CondDef, f: Facts) -> Result:
@@ -365,6 +365,8 @@ class Catalogue:
     indications: dict[str, Indication]
     regimens: dict[str, Regimen]
     labelled: dict[str, list[Product]] = field(default_factory=dict)
+    regimen_products: dict[str, list[str]] = field(default_factory=dict)
+    sites: dict[str, set[str]] = field(default_factory=dict)
 
 
 _CATALOGUES: dict[int, tuple[KnowledgeBase, Catalogue]] = {}
@@ -382,6 +384,10 @@ def catalogue(kb: KnowledgeBase) -> Catalogue:
     for p in kb.products:
         for pi in p.indications:
             cat.labelled.setdefault(pi.id, []).append(p)
+    cat.sites = {i.id: i.sites() for i in kb.indications.indications}
+    for r in kb.regimens.regimens:
+        ids = set(r.ingredients())
+        cat.regimen_products[r.id] = [p.id for p in kb.products if set(p.ingredients) & ids]
     _CATALOGUES[id(kb)] = (kb, cat)
     return cat
 
@@ -389,22 +395,28 @@ def catalogue(kb: KnowledgeBase) -> Catalogue:
 # --------------------------------------------------------------------------- options
 
 
-@dataclass
 class IndicationResult:
-    indication: Indication
-    results: list[tuple[CondDef, Result]]
+    """The conditions of one indication evaluated for the patient (steps built once)."""
 
-    @property
-    def failed(self) -> list[tuple[CondDef, Result]]:
-        return [(c, r) for c, r in self.results if r.met is False]
+    __slots__ = ("_steps", "failed", "indication", "results", "unknown")
 
-    @property
-    def unknown(self) -> list[tuple[CondDef, Result]]:
-        return [(c, r) for c, r in self.results if r.met is None]
+    def __init__(self, indication: Indication, results: list[tuple[CondDef, Result]]) -> None:
+        self.indication = indication
+        self.results = results
+        self.failed = [(c, r) for c, r in results if r.met is False]
+        self.unknown = [(c, r) for c, r in results if r.met is None]
+        self._steps: dict[int, RuleStep] = {}
 
     @property
     def met(self) -> bool:
         return not self.failed and not self.unknown
+
+    def step(self, c: CondDef, r: Result) -> RuleStep:
+        key = id(c)
+        hit = self._steps.get(key)
+        if hit is None:
+            hit = self._steps[key] = _step(self.indication, c, r)
+        return hit
 
 
 def check_indication(ind: Indication, facts: Facts) -> IndicationResult:
@@ -421,7 +433,7 @@ def _choice(p: Product, ind: Indication, via: str | None) -> ProductChoice:
         if via is not None:
             lab = next(pi for pi in p.indications if pi.id == via)
             sources = [*part.sources, *lab.sources]
-    return ProductChoice(
+    return ProductChoice.model_construct(
         product=p.id,
         name=f"{p.name} ({p.nonproprietary})",
         route=p.route.value,
@@ -470,12 +482,14 @@ def _components(cat: Catalogue, reg: Regimen, ind: Indication) -> list[Component
 
 
 def _condition(c: CondDef, r: Result) -> Condition:
-    return Condition(condition=c.text, fact=r.fact, met=bool(r.met), sources=c.sources)
+    return Condition.model_construct(
+        condition=c.text, fact=r.fact, met=bool(r.met), sources=c.sources
+    )
 
 
 def _step(ind: Indication, c: CondDef, r: Result) -> RuleStep:
     outcome = "not met" if r.met is False else "unknown"
-    return RuleStep(
+    return RuleStep.model_construct(
         rule=f"{ind.id}.{c.kind}", text=f"{c.text} - {r.fact}", outcome=outcome, sources=c.sources
     )
 
@@ -535,7 +549,7 @@ def _option(cat: Catalogue, reg: Regimen, res: IndicationResult, facts: Facts) -
 
 
 def regimen_relevant(reg: Regimen, cat: Catalogue, site: str) -> bool:
-    return any(site in cat.indications[i].sites() for i in reg.indications)
+    return any(site in cat.sites[i] for i in reg.indications)
 
 
 def options_for(kb: KnowledgeBase, facts: Facts) -> OptionsAnswer:
@@ -546,10 +560,18 @@ def options_for(kb: KnowledgeBase, facts: Facts) -> OptionsAnswer:
     exclusions: list[Exclusion] = []
     undecided: list[Exclusion] = []
     unknowns: dict[tuple[str, str], Unknown] = {}
+    cache: dict[str, IndicationResult] = {}
+
+    def memo(ind: Indication) -> IndicationResult:
+        hit = cache.get(ind.id)
+        if hit is None:
+            hit = cache[ind.id] = check_indication(ind, facts)
+        return hit
+
     for reg in kb.regimens.regimens:
         if not regimen_relevant(reg, cat, site):
             continue
-        results = [check_indication(cat.indications[i], facts) for i in reg.indications]
+        results = [memo(cat.indications[i]) for i in reg.indications]
         met = [r for r in results if r.met]
         for r in met:
             options.append(_option(cat, reg, r, facts))
@@ -557,7 +579,7 @@ def options_for(kb: KnowledgeBase, facts: Facts) -> OptionsAnswer:
             continue
         open_ = [r for r in results if not r.failed]
         if open_:
-            steps = [_step(r.indication, c, x) for r in open_ for c, x in r.unknown]
+            steps = [r.step(c, x) for r in open_ for c, x in r.unknown]
             undecided.append(
                 Exclusion(
                     id=reg.id, products=_reg_products(cat, reg), title=reg.name, reasons=steps
@@ -575,22 +597,25 @@ def options_for(kb: KnowledgeBase, facts: Facts) -> OptionsAnswer:
                         ),
                     )
             continue
-        steps = [_step(r.indication, c, x) for r in results for c, x in r.failed]
+        steps = [r.step(c, x) for r in results for c, x in r.failed]
         exclusions.append(
             Exclusion(id=reg.id, products=_reg_products(cat, reg), title=reg.name, reasons=steps)
         )
-    exclusions += product_exclusions(kb, cat, facts, options)
+    exclusions += product_exclusions(kb, cat, facts, options, memo)
     exclusions += partner_rules(cat, options)
     return OptionsAnswer(options, exclusions, undecided, list(unknowns.values()))
 
 
 def _reg_products(cat: Catalogue, reg: Regimen) -> list[str]:
-    ids = set(reg.ingredients())
-    return [p.id for p in cat.products.values() if set(p.ingredients) & ids]
+    return list(cat.regimen_products[reg.id])
 
 
 def product_exclusions(
-    kb: KnowledgeBase, cat: Catalogue, facts: Facts, options: list[Option]
+    kb: KnowledgeBase,
+    cat: Catalogue,
+    facts: Facts,
+    options: list[Option],
+    check: Callable[[Indication], IndicationResult] | None = None,
 ) -> list[Exclusion]:
     """Every HER2-directed product not offered, with its own label's reason."""
     offered = {p for o in options for p in o.products}
@@ -600,7 +625,7 @@ def product_exclusions(
         if p.id in offered:
             continue
         own = [cat.indications[pi.id] for pi in p.indications]
-        on_site = [i for i in own if site in i.sites()]
+        on_site = [i for i in own if site in cat.sites[i.id]]
         if not on_site:
             out.append(
                 Exclusion(
@@ -620,7 +645,7 @@ def product_exclusions(
             continue
         steps: list[RuleStep] = []
         for ind in on_site:
-            res = check_indication(ind, facts)
+            res = check(ind) if check is not None else check_indication(ind, facts)
             bad = res.failed or res.unknown
             if res.met:
                 steps.append(
@@ -633,7 +658,7 @@ def product_exclusions(
                 )
             elif bad:
                 c, r = bad[0]
-                steps.append(_step(ind, c, r))
+                steps.append(res.step(c, r))
         if steps:
             out.append(
                 Exclusion(

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from her2path.adapters.patient_json import parse_patient
 from her2path.engine.history import build_history, count_regimens, early_recurrence
 from her2path.kb import KnowledgeBase
 from her2path.kb.reproductive import Duration, DurationUnit
 from her2path.kb.therapy import DrugClass, TherapyScope
 from tests.patients import example, run
-from her2path.adapters.patient_json import parse_patient
 
 SIX = Duration(value=6, unit=DurationUnit.months)
 
@@ -19,7 +19,12 @@ def history(kb: KnowledgeBase, data: dict[str, object], as_of: date = date(2026,
 def test_regimen_grouping_and_continuation(kb: KnowledgeBase) -> None:
     data = example("08")
     data["therapies"].append(
-        {"drug": "phesgo", "setting": "metastatic", "start": "2025-02-01", "regimen": "hp_maintenance"}
+        {
+            "drug": "phesgo",
+            "setting": "metastatic",
+            "start": "2025-02-01",
+            "regimen": "hp_maintenance",
+        }
     )
     h = history(kb, data)
     assert count_regimens(h, [DrugClass.anti_her2], TherapyScope.metastatic) == 1

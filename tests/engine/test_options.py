@@ -87,7 +87,9 @@ def test_margetuximab_before_two_prior_regimens(kb: KnowledgeBase) -> None:
     assert "MAR-PI" in sources_of(steps)
 
 
-@pytest.mark.parametrize(("product", "source"), [("herzuma", "HERZ-PI"), ("herceptin_hylecta", "HYL-PI")])
+@pytest.mark.parametrize(
+    ("product", "source"), [("herzuma", "HERZ-PI"), ("herceptin_hylecta", "HYL-PI")]
+)
 def test_biosimilar_not_labelled_for_gastric(kb: KnowledgeBase, product: str, source: str) -> None:
     a = run_example(kb, "14")
     e = exclusion(a, f"product.{product}")

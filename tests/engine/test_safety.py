@@ -58,7 +58,11 @@ def test_contraception_windows_differ_by_product(kb: KnowledgeBase) -> None:
     data["can_become_pregnant"] = True
     data["pregnancy"] = {"status": "not_pregnant", "checked": "2026-06-30"}
     a = run(kb, data)
-    by_text = {f.text.split("contraception window: ")[1].rstrip(")"): f.drugs for f in a.safety if f.code == "contraception"}
+    by_text = {
+        f.text.split("contraception window: ")[1].rstrip(")"): f.drugs
+        for f in a.safety
+        if f.code == "contraception"
+    }
     assert "tukysa" in by_text["1 week after the last dose"]
     assert "kadcyla" in by_text["7 months after the last dose"]
     tuc = option(a, "tucatinib_trastuzumab_capecitabine")
@@ -91,7 +95,9 @@ def test_lvef_thresholds_are_per_drug(kb: KnowledgeBase) -> None:
     data = example("08")
     data["lvef"] = [{"date": "2026-06-18", "percent": 42, "lln": 50}]
     a = run(kb, data)
-    assert "KAD-PI" not in {s for f in a.safety if f.code == "lvef_start.tdm1_metastatic" for s in sources(f)}
+    assert "KAD-PI" not in {
+        s for f in a.safety if f.code == "lvef_start.tdm1_metastatic" for s in sources(f)
+    }
     codes = {f.code for f in a.safety}
     assert "lvef_start.trastuzumab" in codes  # 42 below the LLN of 50
     assert "lvef_start.tdm1_metastatic" not in codes  # T-DM1 (metastatic) starts at 40
