@@ -526,6 +526,15 @@ def _option(cat: Catalogue, reg: Regimen, res: IndicationResult, facts: Facts) -
                 sources=ind.sources,
             )
         )
+    if ind.brain_metastases and facts.patient.cancer.brain_metastases:
+        notes.append(
+            Note(
+                code="brain_metastases_in_label",
+                severity=Severity.info,
+                text=f"Brain metastases recorded: {ind.brain_metastases}",
+                sources=ind.sources,
+            )
+        )
     line = None
     if facts.patient.cancer.setting is Setting.metastatic:
         n = count_regimens(facts.history, [], TherapyScope.metastatic)

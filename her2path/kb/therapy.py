@@ -289,6 +289,9 @@ class Indication(Sourced):
     when: list[Condition] = Field(min_length=2)
     partners: list[Partner] = Field(default_factory=list)
     note: str | None = None
+    brain_metastases: str | None = Field(
+        default=None, description="What the label says about brain metastases, when it does"
+    )
 
     def sites(self) -> set[str]:
         for c in self.when:

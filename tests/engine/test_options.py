@@ -237,3 +237,11 @@ def test_metastatic_line_from_history(kb: KnowledgeBase) -> None:
     }
     ten = lines["10"]
     assert ten is not None and ten.early_recurrence_within_window is True
+
+
+def test_tucatinib_names_brain_metastases(kb: KnowledgeBase) -> None:
+    a = run_example(kb, "08")
+    o = option(a, "tucatinib_trastuzumab_capecitabine")
+    note = next(n for n in o.notes if n.code == "brain_metastases_in_label")
+    assert "TUK-PI" in {s.source for s in note.sources}
+    assert not any(n.code == "brain_metastases_in_label" for n in option(a, "tdxd").notes)
