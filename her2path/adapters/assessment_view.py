@@ -61,11 +61,8 @@ def _exclusions(title: str, items: list[Exclusion]) -> Table:
     table.add_column("Why not", overflow="fold")
     table.add_column("Source", style="dim", overflow="fold")
     for e in items:
-        table.add_row(
-            e.title,
-            "\n".join(f"{r.text} ({r.outcome})" for r in e.reasons),
-            "\n".join(cite(r.sources) for r in e.reasons),
-        )
+        for i, r in enumerate(e.reasons):
+            table.add_row(e.title if i == 0 else "", f"{r.text} ({r.outcome})", cite(r.sources))
     return table
 
 

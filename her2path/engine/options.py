@@ -606,7 +606,8 @@ def options_for(kb: KnowledgeBase, facts: Facts) -> OptionsAnswer:
                         ),
                     )
             continue
-        steps = [r.step(c, x) for r in results for c, x in r.failed]
+        on_site = [r for r in results if site in cat.sites[r.indication.id]] or results
+        steps = [r.step(c, x) for r in on_site for c, x in r.failed]
         exclusions.append(
             Exclusion(id=reg.id, products=_reg_products(cat, reg), title=reg.name, reasons=steps)
         )
