@@ -1,33 +1,42 @@
-"""Regenerate the golden assessments of the example patients (``make golden``).
+"""Regenerate the golden outputs of the bundled examples and the published schemas.
 
-Each ``examples/patients/NAME.json`` gives ``tests/golden/assessments/NAME.json``,
-assessed as of :data:`AS_OF`.  The knowledge-base version (which carries a hash of
-every knowledge file) is replaced by a placeholder, so that an unrelated knowledge
-edit does not touch every golden file; a changed clinical answer still does.
-Review the diff before committing.
+Run with ``make golden``; review the diff before committing: a change to a golden
+file is a change to what her2path tells clinicians.
 """
 
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from her2path.adapters.patient_json import read_patient
+from her2path.adapters.validation import parse, read_json
+from her2path.domain.her2 import Her2Case
 from her2path.engine.assess import assess
+from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
+from her2path.schemas import SCHEMAS, schema_for
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "patients"
-GOLDEN = ROOT / "tests" / "golden" / "assessments"
+GOLDEN = ROOT / "tests" / "golden"
+SCHEMA_DIR = ROOT / "docs" / "schemas"
+PATIENTS = ROOT / "examples" / "patients"
+#: The date the example patients are assessed on (they are written as of this date).
 AS_OF = date(2026, 7, 1)
 KB_PLACEHOLDER = "<kb-version>"
 
 
+def her2_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one HER2 example (the answer as indented JSON)."""
+    answer = interpret(kb, parse(Her2Case, read_json(example)))
+    return answer.model_dump_json(indent=2) + "\n"
+
+
 def normalise(value: Any) -> Any:
-    """Replace every ``kb_version`` value by a placeholder (recursively)."""
+    """Replace every ``kb_version`` value by a placeholder (see decision 0105)."""
     if isinstance(value, dict):
         return {
             k: (KB_PLACEHOLDER if k == "kb_version" else normalise(v)) for k, v in value.items()
@@ -37,31 +46,46 @@ def normalise(value: Any) -> Any:
     return value
 
 
-def golden_json(kb: KnowledgeBase, path: Path) -> str:
-    """The golden text for one example patient."""
-    a = assess(kb, read_patient(kb, path, AS_OF), AS_OF)
+def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one example patient, assessed as of :data:`AS_OF`."""
+    a = assess(kb, read_patient(kb, example, AS_OF), AS_OF)
     data = normalise(json.loads(a.model_dump_json()))
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def examples() -> list[Path]:
-    return sorted(EXAMPLES.glob("*.json"))
+def patient_examples() -> list[Path]:
+    return sorted(PATIENTS.glob("*.json"))
 
 
-def main() -> int:
+def schema_text(name: str) -> str:
+    return json.dumps(schema_for(name), indent=2) + "\n"
+
+
+#: golden set name -> (examples folder, renderer); other concerns add their own entries.
+GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
+    "her2": (ROOT / "examples" / "her2", her2_golden),
+    "assessments": (PATIENTS, assessment_golden),
+}
+
+
+def regenerate() -> list[Path]:
     kb = load_default()
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    changed = 0
-    for path in examples():
-        target = GOLDEN / path.name
-        text = golden_json(kb, path)
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
-            changed += 1
-            print(f"wrote {target.relative_to(ROOT)}")
-    print(f"{len(examples())} example(s), {changed} golden file(s) changed")
-    return 0
+    written: list[Path] = []
+    for name, (folder, render) in GOLDEN_SETS.items():
+        target = GOLDEN / name
+        target.mkdir(parents=True, exist_ok=True)
+        for example in sorted(folder.glob("*.json")):
+            path = target / example.name
+            path.write_text(render(kb, example), encoding="utf-8")
+            written.append(path)
+    SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
+    for name in SCHEMAS:
+        path = SCHEMA_DIR / f"{name}.json"
+        path.write_text(schema_text(name), encoding="utf-8")
+        written.append(path)
+    return written
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    for p in regenerate():
+        print(p.relative_to(ROOT))
