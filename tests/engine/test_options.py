@@ -245,3 +245,21 @@ def test_tucatinib_names_brain_metastases(kb: KnowledgeBase) -> None:
     note = next(n for n in o.notes if n.code == "brain_metastases_in_label")
     assert "TUK-PI" in {s.source for s in note.sources}
     assert not any(n.code == "brain_metastases_in_label" for n in option(a, "tdxd").notes)
+
+
+def test_her2_not_determined_decides_nothing(kb: KnowledgeBase) -> None:
+    data = example("07")
+    data["her2_results"] = [
+        {
+            "kind": "ihc",
+            "date": "2026-06-04",
+            "score": "2+",
+            "specimen": {"id": "M1", "origin": "metastasis", "procedure": "core_biopsy"},
+        }
+    ]
+    a = run(kb, data)
+    assert a.options == []
+    assert a.undecided
+    assert any(u.field == "her2_results" for u in a.unknowns)
+    note = next(n for n in a.advice if n.code == "her2_not_determined")
+    assert "ASCO18" in {s.source for s in note.sources}
