@@ -367,6 +367,8 @@ class Catalogue:
     labelled: dict[str, list[Product]] = field(default_factory=dict)
     regimen_products: dict[str, list[str]] = field(default_factory=dict)
     sites: dict[str, set[str]] = field(default_factory=dict)
+    components: dict[tuple[str, str], list[Component]] = field(default_factory=dict)
+    site_exclusions: dict[tuple[str, str], Exclusion] = field(default_factory=dict)
 
 
 _CATALOGUES: dict[int, tuple[KnowledgeBase, Catalogue]] = {}
@@ -504,7 +506,10 @@ class OptionsAnswer:
 
 def _option(cat: Catalogue, reg: Regimen, res: IndicationResult, facts: Facts) -> Option:
     ind = res.indication
-    comps = _components(cat, reg, ind)
+    key = (reg.id, ind.id)
+    comps = cat.components.get(key)
+    if comps is None:  # the same for every patient: built once per knowledge base
+        comps = cat.components[key] = _components(cat, reg, ind)
     products = [ch.product for comp in comps for ch in comp.products]
     notes: list[Note] = []
     if ind.basis == "trial":
@@ -637,21 +642,7 @@ def product_exclusions(
         own = [cat.indications[pi.id] for pi in p.indications]
         on_site = [i for i in own if site in cat.sites[i.id]]
         if not on_site:
-            out.append(
-                Exclusion(
-                    id=f"product.{p.id}",
-                    products=[p.id],
-                    title=f"{p.name} ({p.nonproprietary})",
-                    reasons=[
-                        RuleStep(
-                            rule=f"product.{p.id}.site",
-                            text=f"{p.name}'s own label has no indication for {site} cancer",
-                            outcome="not labelled for this site",
-                            sources=[*p.sources, *[s for pi in p.indications for s in pi.sources]],
-                        )
-                    ],
-                )
-            )
+            out.append(_site_exclusion(cat, p, site))
             continue
         steps: list[RuleStep] = []
         for ind in on_site:
@@ -679,6 +670,27 @@ def product_exclusions(
                 )
             )
     return out
+
+
+def _site_exclusion(cat: Catalogue, p: Product, site: str) -> Exclusion:
+    """The product's own label has no indication for the site (the same for every patient)."""
+    key = (p.id, site)
+    hit = cat.site_exclusions.get(key)
+    if hit is None:
+        hit = cat.site_exclusions[key] = Exclusion(
+            id=f"product.{p.id}",
+            products=[p.id],
+            title=f"{p.name} ({p.nonproprietary})",
+            reasons=[
+                RuleStep(
+                    rule=f"product.{p.id}.site",
+                    text=f"{p.name}'s own label has no indication for {site} cancer",
+                    outcome="not labelled for this site",
+                    sources=[*p.sources, *[s for pi in p.indications for s in pi.sources]],
+                )
+            ],
+        )
+    return hit
 
 
 def partner_rules(cat: Catalogue, options: list[Option]) -> list[Exclusion]:
