@@ -148,6 +148,9 @@ def _reproductive(c: _Ctx, rule: SafetyRule) -> None:
         lead = "men with partners who can become pregnant"
         _add_windows(c, rule, _windows(c, drugs, "contraception", male=True), lead)
         return
+    preg = c.facts.patient.pregnancy
+    if preg is not None and preg.status is PregnancyStatus.pregnant:
+        return  # the pregnancy finding applies instead
     if _can_conceive(c):
         _add_windows(c, rule, _windows(c, drugs, "contraception"), "contraception window")
 
