@@ -6,12 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
 from her2path.engine.her2 import Her2Answer
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-input": Her2Case,
     "her2-result": Her2Answer,
+    "patient": Patient,
+    "assessment": Assessment,
 }
 
 

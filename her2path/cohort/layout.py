@@ -204,7 +204,7 @@ def layout_markdown() -> str:
             if c.codes is not None:
                 allowed = ", ".join(f"`{v}`" for v in c.codes)
             elif c.codes_from == "drugs":
-                allowed = "a drug id of `knowledge/audits.yaml` drug classes"
+                allowed = "a product or ingredient id of the knowledge base"
             else:
                 allowed = ""
             req = "yes" if c.required else "no"

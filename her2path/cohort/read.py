@@ -452,7 +452,7 @@ def validate_tables(
     fatal: list[BadRow] | None = None,
 ) -> Cohort:
     """Check raw tables (file label, table) against the layout; the core of :func:`read_cohort`."""
-    known = kb.audits.known_drugs()
+    known = kb.audits.known_drugs(kb)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     tables: dict[str, pa.Table] = {}

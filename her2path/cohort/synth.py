@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from her2path.cohort.layout import TABLES
+from her2path.kb.audits import labelled_sites
 from her2path.kb.model import KnowledgeBase
 
 EPOCH = date(1970, 1, 1)
@@ -37,7 +38,16 @@ SETTINGS = np.array(
 )
 # HER2 classes the generator draws before it writes test results.
 POS, LOW, ULTRALOW, ZERO, NEG = 0, 1, 2, 3, 4
-BIOSIMILARS = np.array(["hercessi", "kanjinti", "ogivri", "ontruzant", "trazimera", "herzuma"])
+REFERENCE_TRASTUZUMAB = "herceptin"
+
+
+def _biosimilars(kb: KnowledgeBase) -> tuple[np.ndarray, np.ndarray]:
+    """IV trastuzumab biosimilars of the knowledge base: with a gastric label, and breast-only."""
+    sites = labelled_sites(kb)
+    bios = sorted(p.id for p in kb.products if p.biosimilar_of == REFERENCE_TRASTUZUMAB)
+    wide = [b for b in bios if set(sites[b]) - {"breast"}]
+    narrow = [b for b in bios if not set(sites[b]) - {"breast"}]
+    return np.array(wide or bios), np.array(narrow or bios)
 
 
 def _day(d: date) -> int:
@@ -453,8 +463,13 @@ def generate(
     # -- therapies ----------------------------------------------------------------------
     her2pos = cls == POS
     bios = g.coin("biosimilar_share", n)
-    bio_pick = np.where(rng.random(n) < g.p("herzuma_share"), 5, rng.integers(0, 5, n))
-    tras_drug = np.where(bios, BIOSIMILARS[bio_pick], "herceptin")
+    wide, narrow = _biosimilars(kb)
+    pick = np.where(
+        rng.random(n) < g.p("breast_only_biosimilar_share"),
+        narrow[rng.integers(0, len(narrow), n)],
+        wide[rng.integers(0, len(wide), n)],
+    )
+    tras_drug = np.where(bios, pick, REFERENCE_TRASTUZUMAB)
     early_pos = her2pos & ~metastatic & breast
     met_pos = her2pos & metastatic & ~g.coin("her2_metastatic_untreated", n)
     year = int(g.p("adjuvant_weeks") * 7)

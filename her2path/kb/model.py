@@ -8,7 +8,15 @@ from her2path.kb.audits import AuditKnowledge
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.omop import OmopKnowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.reproductive import ReproductiveKnowledge
 from her2path.kb.synthetic import SyntheticKnowledge
+from her2path.kb.therapy import (
+    IndicationKnowledge,
+    IngredientKnowledge,
+    Product,
+    RegimenKnowledge,
+    SafetyKnowledge,
+)
 
 
 class KBMeta(KBModel):
@@ -28,6 +36,12 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    ingredients: IngredientKnowledge
+    products: list[Product]
+    indications: IndicationKnowledge
+    regimens: RegimenKnowledge
+    safety: SafetyKnowledge
+    reproductive: ReproductiveKnowledge
     audits: AuditKnowledge
     synthetic: SyntheticKnowledge
     omop: OmopKnowledge

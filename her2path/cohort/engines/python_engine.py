@@ -30,7 +30,7 @@ from her2path.domain.her2 import (
 )
 from her2path.domain.patient import ReceptorStatus, Setting, TherapySetting
 from her2path.engine.her2 import Her2Answer, SpecimenReading, interpret
-from her2path.kb.audits import AuditKnowledge, AuditRule
+from her2path.kb.audits import AuditRule, labelled_sites
 from her2path.kb.her2 import IHCScore
 from her2path.kb.model import KnowledgeBase
 
@@ -128,8 +128,8 @@ def _governing(answer: Her2Answer | None) -> SpecimenReading | None:
     return next(s for s in answer.specimens if s.label == answer.governing_specimen)
 
 
-def _has(rec: PatientRecord, a: AuditKnowledge, class_id: str) -> bool:
-    members = set(a.drug_class(class_id).drugs)
+def _has(rec: PatientRecord, kb: KnowledgeBase, class_id: str) -> bool:
+    members = set(kb.audits.members(kb, class_id))
     return any(t["drug"] in members for t in rec.therapies)
 
 
@@ -154,7 +154,7 @@ def instances(
             gov is not None
             and p["setting"] == Setting.metastatic.value
             and gov.expression_category.value in rule.codes
-            and not _has(rec, a, "her2_directed")
+            and not _has(rec, kb, "her2_directed")
         ):
             return [(gov.date, gov.label, None)]
         return []
@@ -163,7 +163,7 @@ def instances(
             gov is not None
             and p["setting"] == Setting.early_residual_disease.value
             and gov.expression_category.value in rule.codes
-            and not _has(rec, a, "tdm1")
+            and not _has(rec, kb, "tdm1")
         ):
             return [(gov.date, gov.label, None)]
         return []
@@ -173,14 +173,14 @@ def instances(
             gov is None
             or p["setting"] != Setting.metastatic.value
             or p["site"] != TumourSite.breast.value
-            or _has(rec, a, "tdxd")
+            or _has(rec, kb, "tdxd")
         ):
             return []
         cat = gov.expression_category.value
         pos = ReceptorStatus.positive.value
         hr_positive = p["er"] == pos or p["pr"] == pos
-        chemo = set(a.drug_class("chemotherapy").drugs)
-        endo = set(a.drug_class("endocrine").drugs)
+        chemo = set(kb.audits.members(kb, "chemotherapy"))
+        endo = set(kb.audits.members(kb, "endocrine"))
         found = []
         for t in rec.therapies:
             if t["setting"] != TherapySetting.metastatic.value:
@@ -191,7 +191,7 @@ def instances(
                 found.append((t["start_date"], cat, None))
         return found
     if rule.id == "doses_after_permanent_stop":
-        her2 = set(a.drug_class("her2_directed").drugs)
+        her2 = set(kb.audits.members(kb, "her2_directed"))
         drug_of = {t["therapy_id"]: t["drug"] for t in rec.therapies}
         found = []
         for stop in rec.therapies:
@@ -205,7 +205,7 @@ def instances(
                     found.append((ad["admin_date"], stop["therapy_id"], None))
         return found
     if rule.id == "her2_drug_in_pregnancy":
-        her2 = set(a.drug_class("her2_directed").drugs)
+        her2 = set(kb.audits.members(kb, "her2_directed"))
         window = a.value("pregnancy_window_days")
         drug_of = {t["therapy_id"]: t["drug"] for t in rec.therapies}
         tests = sorted(rec.pregnancy_tests, key=lambda x: x["test_date"])
@@ -225,14 +225,11 @@ def instances(
                 found.append((ad["admin_date"], drug, None))
         return found
     if rule.id == "biosimilar_off_label":
-        bios = set(a.drug_class("trastuzumab_biosimilar").drugs)
-        gastric = set(a.drug_class("gastric_labelled_biosimilar").drugs)
-        if p["site"] == TumourSite.breast.value:
-            return []
+        sites = labelled_sites(kb)
         return [
             (t["start_date"], t["drug"], None)
             for t in rec.therapies
-            if t["drug"] in bios and t["drug"] not in gastric
+            if t["drug"] in sites and p["site"] not in sites[t["drug"]]
         ]
     if rule.id == "progression_without_rebiopsy":
         if any(h["origin"] != SpecimenOrigin.primary.value for h in rec.her2):

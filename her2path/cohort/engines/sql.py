@@ -26,7 +26,7 @@ from her2path.cohort.her2sql import (
 from her2path.cohort.read import Cohort
 from her2path.domain.her2 import SpecimenOrigin, TumourSite
 from her2path.domain.patient import ReceptorStatus, Setting, TherapySetting
-from her2path.kb.audits import AuditKnowledge, AuditRule
+from her2path.kb.audits import AuditRule, labelled_sites
 from her2path.kb.model import KnowledgeBase
 
 
@@ -50,8 +50,8 @@ def q(values: Iterable[str]) -> str:
     return "(" + ", ".join(f"'{v}'" for v in items) + ")" if items else "(NULL)"
 
 
-def drugs(a: AuditKnowledge, class_id: str) -> str:
-    return q(a.drug_class(class_id).drugs)
+def drugs(kb: KnowledgeBase, class_id: str) -> str:
+    return q(kb.audits.members(kb, class_id))
 
 
 def specimen_sql(kb: KnowledgeBase) -> str:
@@ -116,10 +116,10 @@ SELECT * FROM (
 ) g WHERE rn = 1"""
 
 
-def _no_course(a: AuditKnowledge, class_id: str, alias: str = "g") -> str:
+def _no_course(kb: KnowledgeBase, class_id: str, alias: str = "g") -> str:
     return (
         f"NOT EXISTS (SELECT 1 FROM therapies t WHERE t.patient_id = {alias}.patient_id "
-        f"AND t.drug IN {drugs(a, class_id)})"
+        f"AND t.drug IN {drugs(kb, class_id)})"
     )
 
 
@@ -137,12 +137,12 @@ def instances_sql(rule: AuditRule, kb: KnowledgeBase, days: Callable[[str, str],
         return f"""
 SELECT g.patient_id, g.spec_date AS d, g.specimen_id AS detail, {null_value} AS value
 FROM gov g WHERE g.setting = '{Setting.metastatic.value}' AND g.category IN {q(rule.codes)}
-  AND {_no_course(a, "her2_directed")}"""
+  AND {_no_course(kb, "her2_directed")}"""
     if rule.id == "residual_disease_without_tdm1":
         return f"""
 SELECT g.patient_id, g.spec_date AS d, g.specimen_id AS detail, {null_value} AS value
 FROM gov g WHERE g.setting = '{Setting.early_residual_disease.value}'
-  AND g.category IN {q(rule.codes)} AND {_no_course(a, "tdm1")}"""
+  AND g.category IN {q(rule.codes)} AND {_no_course(kb, "tdm1")}"""
     if rule.id == "her2_low_metastatic_no_tdxd":
         low, ultralow = rule.codes[0], rule.codes[1]
         pos = ReceptorStatus.positive.value
@@ -152,17 +152,17 @@ FROM gov g JOIN patients p ON p.patient_id = g.patient_id
 JOIN therapies t ON t.patient_id = g.patient_id
 WHERE g.setting = '{Setting.metastatic.value}' AND g.site = '{TumourSite.breast.value}'
   AND t.setting = '{TherapySetting.metastatic.value}'
-  AND ((g.category = '{low}' AND t.drug IN {drugs(a, "chemotherapy")})
+  AND ((g.category = '{low}' AND t.drug IN {drugs(kb, "chemotherapy")})
     OR (g.category IN ('{low}', '{ultralow}') AND (p.er = '{pos}' OR p.pr = '{pos}')
-        AND t.drug IN {drugs(a, "endocrine")}))
-  AND {_no_course(a, "tdxd")}"""
+        AND t.drug IN {drugs(kb, "endocrine")}))
+  AND {_no_course(kb, "tdxd")}"""
     if rule.id == "doses_after_permanent_stop":
         return f"""
 SELECT s.patient_id, ad.admin_date AS d, s.therapy_id AS detail, {null_value} AS value
 FROM therapies s
 JOIN therapies t ON t.patient_id = s.patient_id AND t.drug = s.drug
 JOIN administrations ad ON ad.therapy_id = t.therapy_id
-WHERE s.reason_stopped IN {q(rule.codes)} AND s.drug IN {drugs(a, "her2_directed")}
+WHERE s.reason_stopped IN {q(rule.codes)} AND s.drug IN {drugs(kb, "her2_directed")}
   AND ad.admin_date > s.end_date"""
     if rule.id == "her2_drug_in_pregnancy":
         window = sql_literal(a.value("pregnancy_window_days"))
@@ -171,18 +171,20 @@ SELECT ad.patient_id, ad.admin_date AS d, t.drug AS detail, {null_value} AS valu
 FROM administrations ad
 JOIN therapies t ON t.therapy_id = ad.therapy_id
 JOIN pregnancy_tests pt ON pt.patient_id = ad.patient_id
-WHERE t.drug IN {drugs(a, "her2_directed")} AND pt.result = 'positive'
+WHERE t.drug IN {drugs(kb, "her2_directed")} AND pt.result = 'positive'
   AND pt.test_date <= ad.admin_date
   AND {days("pt.test_date", "ad.admin_date")} <= {window}
   AND NOT EXISTS (SELECT 1 FROM pregnancy_tests x WHERE x.patient_id = pt.patient_id
                   AND x.test_date > pt.test_date AND x.test_date <= ad.admin_date)"""
     if rule.id == "biosimilar_off_label":
+        off = " OR ".join(
+            f"(t.drug = '{pid}' AND p.site NOT IN {q(sites)})"
+            for pid, sites in sorted(labelled_sites(kb).items())
+        )
         return f"""
 SELECT t.patient_id, t.start_date AS d, t.drug AS detail, {null_value} AS value
 FROM therapies t JOIN patients p ON p.patient_id = t.patient_id
-WHERE t.drug IN {drugs(a, "trastuzumab_biosimilar")}
-  AND t.drug NOT IN {drugs(a, "gastric_labelled_biosimilar")}
-  AND p.site <> '{TumourSite.breast.value}'"""
+WHERE {off or "FALSE"}"""
     if rule.id == "progression_without_rebiopsy":
         return f"""
 SELECT e.patient_id, e.event_date AS d, e.kind AS detail, {null_value} AS value
