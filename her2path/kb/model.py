@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.cardiac import CardiacKnowledge
+from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.schedules import RegimenSchedule
 
 
 class KBMeta(KBModel):
@@ -25,6 +28,9 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    dosing: DosingCommon
+    schedules: list[RegimenSchedule] = Field(default_factory=list)
+    cardiac: CardiacKnowledge
 
     @property
     def version(self) -> str:
