@@ -162,7 +162,9 @@ def creatinine_clearance(
 ) -> Computation:
     """Cockcroft-Gault; the female factor applies to ``female`` only."""
     f = kb.dosing.formulas
-    value = (f.cg_age_offset.value - age_years) * weight_kg / (f.cg_divisor.value * creatinine_mg_dl)
+    value = (
+        (f.cg_age_offset.value - age_years) * weight_kg / (f.cg_divisor.value * creatinine_mg_dl)
+    )
     sources = list(f.cg_age_offset.sources)
     formula = f.cg_age_offset.meaning
     if sex is Sex.female:
@@ -365,7 +367,9 @@ def calculate_dose(kb: KnowledgeBase, req: DoseRequest) -> DoseAnswer:
             )
         )
     if spec.note:
-        notes.append(Note(code="dose_note", severity=Severity.info, text=spec.note, sources=spec.sources))
+        notes.append(
+            Note(code="dose_note", severity=Severity.info, text=spec.note, sources=spec.sources)
+        )
     notes += _weight_change(kb, req, spec)
     first = kind is DoseKind.loading or (spec.loading is None and req.first_dose)
     timing_spec = spec.first if first else spec.later
@@ -434,8 +438,8 @@ def _amount(
         "serum_creatinine_mg_dl": req.serum_creatinine_mg_dl,
         "sex": req.sex,
     }
-    for name, value in needed.items():
-        if value is None:
+    for name, known in needed.items():
+        if known is None:
             missing.append(_missing(name, spec, entry))
     if (
         req.age_years is None

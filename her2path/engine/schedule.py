@@ -10,6 +10,7 @@ later phase never reloads.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, timedelta
 
 from pydantic import Field
@@ -30,7 +31,7 @@ class Administration(Explained):
     """One planned administration (or, for oral drugs, one cycle or block of daily doses)."""
 
     date: date
-    end: date | None = Field(default=None, description="Last day, for oral blocks")
+    end: dt.date | None = Field(default=None, description="Last day, for oral blocks")
     day: int = Field(description="Day of the course, day 1 = start")
     week: int
     phase: str
@@ -122,9 +123,12 @@ def build_schedule(
                     break
                 if her2 and first_her2 is None:
                     first_her2 = when
-                if limit_days is not None and first_her2 is not None:
-                    if when >= first_her2 + timedelta(days=limit_days):
-                        break
+                if (
+                    limit_days is not None
+                    and first_her2 is not None
+                    and when >= first_her2 + timedelta(days=limit_days)
+                ):
+                    break
                 if phase_end is None and limit_days is not None and n > MAX_OPEN_ITEMS:
                     break
                 events.append((when, order, comp))
@@ -134,15 +138,23 @@ def build_schedule(
             entry = drugs[comp.drug]
             spec = _spec_for(entry, comp, tumour)
             her2 = entry.kind is DrugKind.her2_directed
-            if her2 and limit_days is not None and first_her2 is not None:
-                if when >= first_her2 + timedelta(days=limit_days):
-                    continue
+            if (
+                her2
+                and limit_days is not None
+                and first_her2 is not None
+                and when >= first_her2 + timedelta(days=limit_days)
+            ):
+                continue
             if comp.max_days is not None:
                 firsts = [a.date for a in items if a.drug == comp.drug]
                 if firsts and when >= firsts[0] + timedelta(days=comp.max_days):
                     continue
             count = given.get(entry.id, 0)
-            kind = DoseKind.loading if count == 0 and spec.loading is not None else DoseKind.maintenance
+            kind = (
+                DoseKind.loading
+                if count == 0 and spec.loading is not None
+                else DoseKind.maintenance
+            )
             given[entry.id] = count + 1
             end: date | None = None
             if spec.interval_days == 1:

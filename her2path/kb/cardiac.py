@@ -105,7 +105,9 @@ class MonitoringPlan(Sourced):
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     drugs: list[str] = Field(min_length=1)
-    baseline_within_days: int = Field(ge=0, description="Baseline no earlier than this before dose 1")
+    baseline_within_days: int = Field(
+        ge=0, description="Baseline no earlier than this before dose 1"
+    )
     during_every_months: int | None = Field(default=None, ge=1)
     at_completion: bool = False
     after_adjuvant_every_months: int | None = Field(default=None, ge=1)

@@ -31,7 +31,9 @@ class Component(KBModel):
         default_factory=dict, description="Tumour site -> spec id, where the dose differs"
     )
     count: int | None = Field(
-        default=None, ge=1, description="Administrations (or cycles for oral drugs); None = as long as the phase"
+        default=None,
+        ge=1,
+        description="Administrations (or cycles for oral drugs); None = as long as the phase",
     )
     every_days: int | None = Field(default=None, ge=1, description="Overrides the spec interval")
     offset_days: int = Field(default=0, ge=0, description="Day of the phase of the first dose")
