@@ -17,7 +17,8 @@ import typer
 from her2path.adapters.course_text import print_cardiac, print_course_state
 from her2path.adapters.validation import parse, read_json
 from her2path.cli.common import OutputFormat, knowledge, out, print_json, reports_errors
-from her2path.domain.patient import LVEFReading, Patient
+from her2path.cli.course_cmd import load_worked
+from her2path.domain.patient import LVEFReading
 from her2path.engine.cardiac import cardiac_review
 from her2path.engine.course import course_state
 from her2path.engine.schedule import regimen as regimen_of
@@ -69,8 +70,8 @@ def register(app: typer.Typer) -> None:
         kb = knowledge()
         when = _date(as_of, "--as-of") or date.today()
         if input is not None:
-            patient = parse(Patient, read_json(input))
-            state = course_state(kb, patient, when)
+            doc = load_worked(read_json(input), as_of)
+            state = course_state(kb, doc.patient, doc.as_of)
             if state is None:
                 raise InputError([Problem("course", "the patient document has no course")])
             if format is OutputFormat.json:

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from her2path.cli import cardiac_cmd, demo_cmd, dose_cmd, her2_cmd, kb_cmd, schedule_cmd
+from her2path.cli import (
+    cardiac_cmd,
+    course_cmd,
+    demo_cmd,
+    dose_cmd,
+    her2_cmd,
+    kb_cmd,
+    schedule_cmd,
+)
 
 app = typer.Typer(
     name="her2path",
@@ -25,6 +33,7 @@ demo_cmd.register(app)
 dose_cmd.register(app)
 schedule_cmd.register(app)
 cardiac_cmd.register(app)
+course_cmd.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -427,8 +427,8 @@ def monitoring_plan(
     checks: list[PlannedCheck] = []
 
     def status(due: date, lo: date, hi: date) -> tuple[CheckStatus, date | None]:
-        inside = [d for d in dates if lo <= d <= hi]
-        done = inside[-1] if inside else None
+        inside = [d for d in dates if lo <= d <= min(hi, as_of)]
+        done = inside[0] if inside else None
         if done is not None:
             return CheckStatus.done, done
         if as_of > due + grace:
@@ -454,13 +454,13 @@ def monitoring_plan(
         if plan.during_every_months:
             # Rolling: each check is due a fixed number of months after the last reading.
             end = completion or add_months(as_of, plan.during_every_months)
-            last = done or start
+            last = start
             while True:
                 due = add_months(last, plan.during_every_months)
                 if due >= end:
                     break
                 lo = last + timedelta(days=1)
-                st, got = status(due, lo, due + grace)
+                st, got = status(due, lo, date.max)
                 checks.append(
                     PlannedCheck(
                         plan=plan.id,

@@ -260,4 +260,41 @@ def _next_dose(
     )
 
 
-__all__ = ["CourseState", "HoldState", "LvefAction", "NextDose", "course_state"]
+class WorkedCourse(Explained):
+    """A worked example: a patient with a current course, reviewed on ``as_of``."""
+
+    title: str
+    as_of: date
+    patient: Patient
+    earlier_courses: list[Course] = Field(default_factory=list)
+
+
+class WorkedCourseResult(Explained):
+    title: str
+    earlier: list[CourseState]
+    current: CourseState | None
+
+
+def review_worked_course(kb: KnowledgeBase, doc: WorkedCourse) -> WorkedCourseResult:
+    """Each earlier course at its completion, then the current course on ``as_of``."""
+    earlier: list[CourseState] = []
+    for c in doc.earlier_courses:
+        when = c.completed or doc.as_of
+        state = course_state(kb, doc.patient.model_copy(update={"course": c}), when)
+        if state is not None:
+            earlier.append(state)
+    return WorkedCourseResult(
+        title=doc.title, earlier=earlier, current=course_state(kb, doc.patient, doc.as_of)
+    )
+
+
+__all__ = [
+    "CourseState",
+    "HoldState",
+    "LvefAction",
+    "NextDose",
+    "WorkedCourse",
+    "WorkedCourseResult",
+    "course_state",
+    "review_worked_course",
+]
