@@ -22,13 +22,17 @@ META = TherapyContext.metastatic
 EARLY = TherapyContext.early
 
 
-def r(day: int, lvef: float, lln: float | None = 50, symptomatic: bool | None = None) -> LVEFReading:
+def r(
+    day: int, lvef: float, lln: float | None = 50, symptomatic: bool | None = None
+) -> LVEFReading:
     return LVEFReading(
         date=D0 + timedelta(days=day), percent=lvef, lln=lln, symptomatic_heart_failure=symptomatic
     )
 
 
-def run(kb: KnowledgeBase, products: list[str], ctx: TherapyContext, baseline: float, *rest: LVEFReading):
+def run(
+    kb: KnowledgeBase, products: list[str], ctx: TherapyContext, baseline: float, *rest: LVEFReading
+):
     tables = tables_for(kb, products, ctx)
     base = LVEFReading(date=D0, percent=baseline, lln=50)
     return evaluate_readings(kb, tables, [base, *rest], base)
@@ -46,15 +50,23 @@ def cites(verdicts, table: str, source: str, i: int = -1) -> bool:  # type: igno
 # --- trastuzumab: hold thresholds -------------------------------------------------
 
 
-@pytest.mark.parametrize(("reading", "expected"), [(54, LvefAction.withhold), (55, LvefAction.continue_)])
-def test_trastuzumab_drop_16_vs_15_points(kb: KnowledgeBase, reading: float, expected: LvefAction) -> None:
+@pytest.mark.parametrize(
+    ("reading", "expected"), [(54, LvefAction.withhold), (55, LvefAction.continue_)]
+)
+def test_trastuzumab_drop_16_vs_15_points(
+    kb: KnowledgeBase, reading: float, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["herceptin"], META, 70, r(60, reading))  # LVEF stays >= LLN 50
     assert action(out, "trastuzumab") is expected
     assert cites(out, "trastuzumab", "TRAZ-PI")
 
 
-@pytest.mark.parametrize(("reading", "expected"), [(48, LvefAction.withhold), (49, LvefAction.continue_)])
-def test_trastuzumab_below_lln_drop_10_vs_9(kb: KnowledgeBase, reading: float, expected: LvefAction) -> None:
+@pytest.mark.parametrize(
+    ("reading", "expected"), [(48, LvefAction.withhold), (49, LvefAction.continue_)]
+)
+def test_trastuzumab_below_lln_drop_10_vs_9(
+    kb: KnowledgeBase, reading: float, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["herceptin"], META, 58, r(60, reading))  # both below LLN 50
     assert action(out, "trastuzumab") is expected
     assert cites(out, "trastuzumab", "TRAZ-PI")
@@ -82,7 +94,9 @@ def test_trastuzumab_unknown_lln_cannot_decide_unless_16_points(kb: KnowledgeBas
     ("day", "expected"),
     [(27, LvefAction.continue_withholding), (28, LvefAction.resume)],
 )
-def test_trastuzumab_minimum_hold_4_weeks(kb: KnowledgeBase, day: int, expected: LvefAction) -> None:
+def test_trastuzumab_minimum_hold_4_weeks(
+    kb: KnowledgeBase, day: int, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["herceptin"], META, 60, r(60, 43), r(60 + day, 56))
     assert action(out, "trastuzumab") is expected
     assert cites(out, "trastuzumab", "TRAZ-PI")
@@ -97,7 +111,9 @@ def test_trastuzumab_minimum_hold_4_weeks(kb: KnowledgeBase, day: int, expected:
         (57, 45, LvefAction.stop_permanently),
     ],
 )
-def test_trastuzumab_8_week_window(kb: KnowledgeBase, day: int, lvef: float, expected: LvefAction) -> None:
+def test_trastuzumab_8_week_window(
+    kb: KnowledgeBase, day: int, lvef: float, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["herceptin"], META, 60, r(60, 43), r(60 + day, lvef))
     assert action(out, "trastuzumab") is expected
     assert cites(out, "trastuzumab", "TRAZ-PI")
@@ -107,7 +123,9 @@ def test_trastuzumab_8_week_window(kb: KnowledgeBase, day: int, lvef: float, exp
     ("lvef", "expected"),
     [(45, LvefAction.resume), (44, LvefAction.continue_withholding)],
 )
-def test_trastuzumab_resume_needs_drop_at_most_15(kb: KnowledgeBase, lvef: float, expected: LvefAction) -> None:
+def test_trastuzumab_resume_needs_drop_at_most_15(
+    kb: KnowledgeBase, lvef: float, expected: LvefAction
+) -> None:
     # baseline 60, LLN 40: recovery to 45 is a drop of 15 (resume), 44 a drop of 16 (not)
     base = LVEFReading(date=D0, percent=60, lln=40)
     hold = LVEFReading(date=D0 + timedelta(days=60), percent=40, lln=40)
@@ -178,7 +196,9 @@ def test_pertuzumab_metastatic_table(
     ("baseline", "lvef", "expected"),
     [(59, 49, LvefAction.withhold), (58, 49, LvefAction.continue_), (62, 50, LvefAction.continue_)],
 )
-def test_pertuzumab_early_table(kb: KnowledgeBase, baseline: float, lvef: float, expected: LvefAction) -> None:
+def test_pertuzumab_early_table(
+    kb: KnowledgeBase, baseline: float, lvef: float, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["phesgo"], EARLY, baseline, r(60, lvef))
     assert action(out, "pertuzumab_early") is expected
     assert cites(out, "pertuzumab_early", "PER-PI")
@@ -216,7 +236,9 @@ def test_two_drugs_conflict_stricter_leads(kb: KnowledgeBase) -> None:
         (66, 46, LvefAction.continue_),  # > 45 with drop 20
     ],
 )
-def test_tdm1_metastatic_table(kb: KnowledgeBase, baseline: float, lvef: float, expected: LvefAction) -> None:
+def test_tdm1_metastatic_table(
+    kb: KnowledgeBase, baseline: float, lvef: float, expected: LvefAction
+) -> None:
     out, _ = run(kb, ["kadcyla"], META, baseline, r(60, lvef))
     assert action(out, "tdm1_metastatic") is expected
     assert cites(out, "tdm1_metastatic", "KAD-PI")

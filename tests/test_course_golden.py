@@ -1,0 +1,85 @@
+"""Worked courses in examples/courses against their checked-in golden outputs.
+
+Regenerate deliberately with ``HER2PATH_REGEN=1 pytest tests/test_course_golden.py`` and
+review the diff.  The knowledge-base version (which carries a hash of every knowledge
+file) is left out of the comparison so that unrelated knowledge edits do not churn it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from her2path.adapters.validation import parse, read_json
+from her2path.engine.course import LvefAction, WorkedCourse, review_worked_course
+from her2path.kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples" / "courses").glob("*.json"))
+GOLDEN = ROOT / "tests" / "golden" / "courses"
+
+
+def _strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != "kb_version"}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def render(kb: KnowledgeBase, path: Path) -> Any:
+    result = review_worked_course(kb, parse(WorkedCourse, read_json(path)))
+    return _strip(json.loads(result.model_dump_json()))
+
+
+def test_there_are_worked_courses() -> None:
+    names = {p.stem for p in EXAMPLES}
+    assert {
+        "adjuvant_tch",
+        "ac_th_late_dose",
+        "neoadjuvant_tchp_then_tdm1",
+        "metastatic_thp_lvef_hold",
+        "metastatic_fourth_hold_stop",
+    } <= names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_golden(kb: KnowledgeBase, path: Path) -> None:
+    got = render(kb, path)
+    golden = GOLDEN / f"{path.stem}.json"
+    if os.environ.get("HER2PATH_REGEN"):
+        golden.write_text(json.dumps(got, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    assert golden.is_file(), f"missing golden output {golden}; regenerate deliberately"
+    assert got == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_worked_course_facts(kb: KnowledgeBase) -> None:
+    """Spot checks that the goldens say what the examples are meant to show."""
+
+    def load(name: str):  # type: ignore[no-untyped-def]
+        return review_worked_course(
+            kb, parse(WorkedCourse, read_json(ROOT / "examples" / "courses" / f"{name}.json"))
+        ).current
+
+    late = load("ac_th_late_dose")
+    h = next(n for n in late.next_doses if n.drug == "herceptin")
+    assert h.late and h.kind is not None and h.kind.value == "loading" and h.dose is not None
+    assert h.dose.dose_mg == 272  # 4 mg/kg reload after 9 days
+
+    thp = load("metastatic_thp_lvef_hold")
+    actions = [r.leading.action for r in thp.cardiac.readings]
+    assert actions == [LvefAction.withhold, LvefAction.continue_withholding, LvefAction.resume]
+    assert thp.cardiac.readings[1].conflict
+    p = next(n for n in thp.next_doses if n.drug == "perjeta")
+    assert p.kind is not None and p.kind.value == "maintenance"  # 35 days < 6 weeks
+
+    stop = load("metastatic_fourth_hold_stop")
+    assert stop.stopped == ["herceptin"] and not stop.next_doses
+
+    tdm1 = load("neoadjuvant_tchp_then_tdm1")
+    assert tdm1.next_doses[0].dose is not None and tdm1.next_doses[0].dose.per_unit == 3.0
+    assert tdm1.cardiac.readings[-1].leading.action is LvefAction.not_covered
