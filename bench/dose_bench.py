@@ -5,8 +5,7 @@ Run: ``.venv/bin/python bench/dose_bench.py`` (appends a section to bench/RESULT
 
 from __future__ import annotations
 
-import os
-import platform
+import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +17,8 @@ from her2path.engine.schedule import build_schedule
 from her2path.kb import load_default
 from her2path.kb.cardiac import TherapyContext
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import write_section
 
 
 def _rate(fn: object, n: int) -> float:
@@ -58,19 +58,23 @@ def main() -> None:
 
     schedules = _rate(lambda i: build_schedule(kb, "tch", d0), 300)
 
-    lines = [
-        "",
-        f"## Course engines ({time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores, 24 GiB)",
-        "",
-        f"- dose calculations: {doses:,.0f} per second (mixed mg/kg, mg/m², AUC, vial rounding)",
-        f"- LVEF evaluations (one reading × one drug table): {lvef:,.0f} per second",
-        f"- full TCH calendars (42 administrations): {schedules:,.0f} per second",
-        "",
-    ]
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write("\n".join(lines))
-    print("\n".join(lines))
+    body = "\n".join(
+        [
+            "## Course engines: doses, LVEF rules, calendars (in process)",
+            "",
+            "`python bench/dose_bench.py`: 5 mixed dose requests "
+            "(mg/kg, mg/m², AUC, vial rounding);",
+            "20 LVEF readings judged by 2 tables (trastuzumab, pertuzumab); TCH calendar.",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| dose calculations per second (one core) | {doses:,.0f} |",
+            f"| LVEF evaluations per second (one reading x one table) | {lvef:,.0f} |",
+            f"| TCH calendars per second (42 administrations) | {schedules:,.0f} |",
+        ]
+    )
+    write_section("course", body)
+    print(body)
 
 
 if __name__ == "__main__":
