@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from her2path.cli.main import app
 
 RUN = CliRunner()
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "courses"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "courses"
 
 
 def test_dose_json() -> None:

@@ -12,7 +12,7 @@ from her2path.adapters.validation import parse, read_json
 from her2path.engine.course import LvefAction, WorkedCourse, review_worked_course
 from her2path.kb import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "courses").glob("*.json"))
 GOLDEN = ROOT / "tests" / "golden" / "courses"
 
