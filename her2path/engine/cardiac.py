@@ -360,6 +360,30 @@ class _Machine:
         )
 
 
+def _apply_follows(machines: list[_Machine], verdicts: list[DrugVerdict]) -> list[DrugVerdict]:
+    """A drug whose label follows another table stops when that table stops it."""
+    by_id = {m.table.id: m for m in machines}
+    out: list[DrugVerdict] = []
+    for m, v in zip(machines, verdicts, strict=True):
+        leader = next(
+            (
+                by_id[f]
+                for f in m.table.follows
+                if f in by_id and by_id[f].state is TableState.stopped
+            ),
+            None,
+        )
+        if leader is not None and v.action is not LvefAction.stop_permanently:
+            v = m._stop(
+                f"follows.{leader.table.id}",
+                f"Stopped permanently because {leader.table.id} was stopped: this drug is "
+                "not continued without it.",
+                m.table.follows_sources,
+            )
+        out.append(v)
+    return out
+
+
 def choose_baseline(
     readings: list[LVEFReading], start: date, baseline_date: date | None
 ) -> LVEFReading | None:
@@ -385,6 +409,7 @@ def evaluate_readings(
         verdicts = [m.step(r, baseline.percent) for m in machines]
         if not verdicts:
             continue
+        verdicts = _apply_follows(machines, verdicts)
         leading = max(verdicts, key=lambda v: order.index(v.action.value))
         out.append(
             ReadingVerdict(
@@ -572,6 +597,16 @@ def cardiac_review(
             )
         )
     for t in tables:
+        if t.follows:
+            notes.append(
+                Note(
+                    code=f"lvef_follows_{t.id}",
+                    severity=Severity.info,
+                    text=f"The {t.id} drugs are withheld or stopped whenever "
+                    f"{', '.join(t.follows)} is; the strictest answer leads.",
+                    sources=t.follows_sources,
+                )
+            )
         for text in t.notes:
             notes.append(
                 Note(code=f"lvef_note_{t.id}", severity=Severity.info, text=text, sources=t.sources)

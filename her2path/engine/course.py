@@ -127,7 +127,12 @@ def course_state(kb: KnowledgeBase, patient: Patient, as_of: date) -> CourseStat
     stopped_tables = [s for s in cardiac.states if s.state is TableState.stopped]
     held_tables = [s for s in cardiac.states if s.state is TableState.held]
     stopped = sorted({p for s in stopped_tables for p in her2_products if _governs(kb, s.drugs, p)})
-    held = sorted({p for s in held_tables for p in her2_products if _governs(kb, s.drugs, p)})
+    held_ids = {s.table for s in held_tables}
+    for t in kb.cardiac.tables:
+        if set(t.follows) & held_ids:
+            held_ids.add(t.id)
+    held_drugs = [t.drugs for t in kb.cardiac.tables if t.id in held_ids]
+    held = sorted({p for ds in held_drugs for p in her2_products if _governs(kb, ds, p)})
     holds = [
         HoldState(
             drugs=[p for p in her2_products if _governs(kb, s.drugs, p)],

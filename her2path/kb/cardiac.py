@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from her2path.kb.provenance import KBModel, Sourced
+from her2path.kb.provenance import KBModel, Sourced, SourceRef
 
 
 class Check(KBModel):
@@ -85,6 +85,11 @@ class CardiacTable(Sourced):
     )
     max_holds: int | None = Field(default=None, ge=1, description="More holds than this: stop")
     resume_text: str = Field(default="resume at the same dose")
+    follows: list[str] = Field(
+        default_factory=list,
+        description="Tables whose hold or stop also holds or stops this table's drugs",
+    )
+    follows_sources: list[SourceRef] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -93,6 +98,8 @@ class CardiacTable(Sourced):
             raise ValueError("an encoded table needs hold_when or stop_when rules")
         if not self.encoded and not self.not_encoded_reason:
             raise ValueError("a table that is not encoded must say why")
+        if self.follows and not self.follows_sources:
+            raise ValueError("'follows' needs 'follows_sources'")
         return self
 
     def needs_lln(self) -> bool:
@@ -132,6 +139,10 @@ class CardiacKnowledge(Sourced):
             for d in t.drugs:
                 if drugs and d not in drugs:
                     problems.append((("tables", i, "drugs"), f"unknown drug '{d}'"))
+            ids = {x.id for x in self.tables}
+            for f in t.follows:
+                if f not in ids:
+                    problems.append((("tables", i, "follows"), f"unknown table '{f}'"))
             if t.needs_lln() is False and t.lln_default is not None:
                 problems.append((("tables", i, "lln_default"), "LLN default but no LLN rule"))
         for i, p in enumerate(self.plans):

@@ -352,3 +352,18 @@ def test_missing_baseline_is_reported(kb: KnowledgeBase) -> None:
     answer = cardiac_review(kb, ["herceptin"], META, [r(60, 50)], D0, as_of=D0 + timedelta(days=61))
     assert answer.baseline is None
     assert answer.missing and answer.missing[0].field == "lvef"
+
+
+def test_pertuzumab_stops_when_trastuzumab_stops(kb: KnowledgeBase) -> None:
+    seq = []
+    day = 30
+    for _ in range(3):
+        seq += [r(day, 44), r(day + 28, 56)]
+        day += 60
+    seq.append(r(day, 44))  # 4th trastuzumab hold: stop
+    out, states = run(kb, ["herceptin", "perjeta"], META, 60, *seq)
+    v = next(v for v in out[-1].verdicts if v.table == "pertuzumab_metastatic")
+    assert v.action is LvefAction.stop_permanently
+    assert v.rule == "cardiac.pertuzumab_metastatic.follows.trastuzumab"
+    assert any(s.source == "PER-PI" and s.verification == "L" for s in v.sources)
+    assert all(s.state is TableState.stopped for s in states)
