@@ -25,6 +25,7 @@ from her2path.engine.cardiac import (
 from her2path.engine.dosing import DoseAnswer, DoseRequest, calculate_dose
 from her2path.engine.late_dose import LateAction, LateDoseRequest, late_dose
 from her2path.engine.schedule import Administration, Schedule, build_schedule
+from her2path.errors import InputError, Problem
 from her2path.kb.cardiac import TherapyContext
 from her2path.kb.model import KnowledgeBase
 
@@ -100,11 +101,48 @@ def _dose_request(patient: Patient, drug: str, spec: str, as_of: date, level: in
     )
 
 
+def check_course(kb: KnowledgeBase, course: Course, where: str = "course") -> list[Problem]:
+    """Every id in the course that the knowledge base does not know, with its path."""
+    problems: list[Problem] = []
+    regimens = {r.id: r for r in kb.schedules}
+    reg = regimens.get(course.regimen)
+    if reg is None:
+        allowed = ", ".join(sorted(regimens))
+        problems.append(
+            Problem(f"{where}.regimen", f"unknown regimen '{course.regimen}'; allowed: {allowed}")
+        )
+    in_regimen = {c.drug for p in reg.phases for c in p.components} if reg else set()
+    dosing = kb.dosing.by_id()
+    for i, d in enumerate(course.administered):
+        if reg is not None and d.product not in in_regimen:
+            allowed = ", ".join(sorted(in_regimen))
+            problems.append(
+                Problem(
+                    f"{where}.administered[{i}].product",
+                    f"'{d.product}' is not part of regimen {course.regimen}; allowed: {allowed}",
+                )
+            )
+    for i, h in enumerate(course.holds):
+        for j, pid in enumerate(h.products):
+            if pid not in dosing:
+                problems.append(
+                    Problem(f"{where}.holds[{i}].products[{j}]", f"unknown product '{pid}'")
+                )
+    return problems
+
+
 def course_state(kb: KnowledgeBase, patient: Patient, as_of: date) -> CourseState | None:
-    """The current course's state on ``as_of``; ``None`` when the patient has no course."""
+    """The current course's state on ``as_of``; ``None`` when the patient has no course.
+
+    Raises :class:`InputError` when the course names a regimen or product the knowledge
+    base does not know.
+    """
     course = patient.course
     if course is None:
         return None
+    problems = check_course(kb, course)
+    if problems:
+        raise InputError(problems)
     tumour = patient.cancer.site.value
     horizon = max((as_of - course.start).days + LOOKAHEAD_DAYS, LOOKAHEAD_DAYS)
     schedule = build_schedule(kb, course.regimen, course.start, tumour, horizon)

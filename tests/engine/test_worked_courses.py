@@ -54,3 +54,28 @@ def test_worked_course_facts(kb: KnowledgeBase) -> None:
     tdm1 = load("neoadjuvant_tchp_then_tdm1")
     assert tdm1.next_doses[0].dose is not None and tdm1.next_doses[0].dose.per_unit == 3.0
     assert tdm1.cardiac.readings[-1].leading.action is LvefAction.not_covered
+
+
+def test_course_with_unknown_ids_names_each_field(kb: KnowledgeBase) -> None:
+    import pytest
+
+    from her2path.errors import InputError
+
+    doc = parse(WorkedCourse, read_json(ROOT / "examples" / "courses" / "adjuvant_tch.json"))
+    course = doc.patient.course
+    assert course is not None
+    bad = course.model_copy(
+        update={
+            "administered": [
+                *course.administered,
+                course.administered[0].model_copy(update={"product": "kadcyla"}),
+            ]
+        }
+    )
+    with pytest.raises(InputError) as exc:
+        review_worked_course(
+            kb, doc.model_copy(update={"patient": doc.patient.model_copy(update={"course": bad})})
+        )
+    where = [p.where for p in exc.value.problems]
+    assert where == [f"course.administered[{len(course.administered)}].product"]
+    assert "not part of regimen tch" in exc.value.problems[0].message
