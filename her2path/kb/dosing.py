@@ -275,14 +275,26 @@ class DosingCommon(KBModel):
         return problems
 
 
-def known_ids(kb: object) -> set[str]:
-    """Product ids known to the products section, when that section exists."""
-    products = getattr(kb, "products", None)
-    if not products:
+def section_ids(section: object) -> set[str]:
+    """Ids found in a knowledge-base section of unknown shape (list, mapping or wrapper)."""
+    if section is None:
         return set()
-    ids: set[str] = set()
-    for p in products:
-        pid = getattr(p, "id", None)
-        if isinstance(pid, str):
-            ids.add(pid)
-    return ids
+    if isinstance(section, dict):
+        return {k for k in section if isinstance(k, str)}
+    if isinstance(section, list | tuple):
+        ids: set[str] = set()
+        for item in section:
+            pid = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+            if isinstance(pid, str):
+                ids.add(pid)
+        return ids
+    for name in ("items", "products", "regimens"):
+        inner = getattr(section, name, None)
+        if isinstance(inner, list | dict):
+            return section_ids(inner)
+    return set()
+
+
+def known_ids(kb: object) -> set[str]:
+    """Product ids of the products section, when that section exists (else empty)."""
+    return section_ids(getattr(kb, "products", None))

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
+from her2path.kb.dosing import section_ids
 from her2path.kb.provenance import KBModel, Sourced
 
 
@@ -89,9 +90,7 @@ class RegimenSchedule(Sourced):
                 for spec in [comp.spec, *comp.spec_by_tumour.values()]:
                     if entry.spec(spec) is None:
                         problems.append(((*loc, "spec"), f"'{comp.drug}' has no dose '{spec}'"))
-        regimens = getattr(kb, "regimens", None)
-        if regimens:
-            known = {getattr(r, "id", None) for r in regimens}
-            if self.id not in known:
-                problems.append((("id",), f"regimen '{self.id}' is not in the regimen list"))
+        known = section_ids(getattr(kb, "regimens", None))
+        if known and self.id not in known:
+            problems.append((("id",), f"regimen '{self.id}' is not in the regimen list"))
         return problems
