@@ -110,6 +110,8 @@ def print_course_state(c: CourseState, console: Console) -> None:
             f"{n.dose.dose_mg:g} mg" if n.dose is not None and n.dose.dose_mg is not None else "?"
         )
         flags = (" LATE" if n.late else "") + (" ON HOLD" if n.held else "")
+        if n.not_before is not None:
+            flags += f" (not before the LVEF recheck on {n.not_before})"
         kind = n.kind.value if n.kind else "no make-up dose"
         console.print(
             f"- {n.name}: dose {n.number} due {n.due} ({kind}) {amount}{flags}", highlight=False

@@ -42,6 +42,10 @@ class NextDose(Explained):
     why: RuleStep | None = None
     dose: DoseAnswer | None
     held: bool = Field(description="A cardiac hold applies to this drug now")
+    not_before: date | None = Field(
+        default=None, description="While held: not before the LVEF recheck on this date"
+    )
+    planned: bool = Field(default=False, description="Due date taken from the course plan")
 
 
 class HoldState(Explained):
@@ -198,6 +202,9 @@ def course_state(kb: KnowledgeBase, patient: Patient, as_of: date) -> CourseStat
             if drug in stopped:
                 continue
             nd = _next_dose(kb, patient, course, schedule, drug, as_of, held=drug in held)
+            if nd is not None and nd.held:
+                rechecks = [h.recheck_by for h in holds if drug in h.drugs and h.recheck_by]
+                nd = nd.model_copy(update={"not_before": min(rechecks) if rechecks else None})
             if nd is not None:
                 next_doses.append(nd)
     next_doses.sort(key=lambda n: (n.due, n.drug))
@@ -260,6 +267,11 @@ def _next_dose(
         previous = planned[index - 1]
         gap = (item.date - previous.date).days
         due = given[-1].date + timedelta(days=gap)
+    after = given[-1].date if given else course.start - timedelta(days=1)
+    plan = sorted(p.date for p in course.planned if p.product == drug and p.date > after)
+    from_plan = bool(plan)
+    if plan:
+        due = plan[0]
     level = given[-1].level if given else 0
     entry = kb.dosing.by_id()[drug]
     kind: DoseKind | None = item.kind
@@ -300,6 +312,7 @@ def _next_dose(
         why=why,
         dose=dose,
         held=held,
+        planned=from_plan,
     )
 
 

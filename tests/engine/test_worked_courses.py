@@ -79,3 +79,31 @@ def test_course_with_unknown_ids_names_each_field(kb: KnowledgeBase) -> None:
     where = [p.where for p in exc.value.problems]
     assert where == [f"course.administered[{len(course.administered)}].product"]
     assert "not part of regimen tch" in exc.value.problems[0].message
+
+
+def test_planned_date_and_hold_floor(kb: KnowledgeBase) -> None:
+    from datetime import date
+
+    from her2path.domain.course import PlannedDose
+
+    doc = parse(WorkedCourse, read_json(ROOT / "examples" / "courses" / "adjuvant_tch.json"))
+    course = doc.patient.course
+    assert course is not None
+    planned = course.model_copy(
+        update={"planned": [PlannedDose(date=date(2026, 2, 18), product="docetaxel")]}
+    )
+    patient = doc.patient.model_copy(update={"course": planned})
+    state = review_worked_course(kb, doc.model_copy(update={"patient": patient})).current
+    assert state is not None
+    d = next(n for n in state.next_doses if n.drug == "docetaxel")
+    assert d.planned and d.due == date(2026, 2, 18) and not d.late
+
+    thp = parse(
+        WorkedCourse, read_json(ROOT / "examples" / "courses" / "metastatic_thp_lvef_hold.json")
+    )
+    during_hold = review_worked_course(kb, thp.model_copy(update={"as_of": date(2026, 4, 10)}))
+    assert during_hold.current is not None
+    h = next(n for n in during_hold.current.next_doses if n.drug == "herceptin")
+    p = next(n for n in during_hold.current.next_doses if n.drug == "perjeta")
+    assert h.held and h.not_before == date(2026, 4, 29)
+    assert p.held  # pertuzumab follows trastuzumab
