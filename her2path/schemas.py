@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
 from her2path.engine.cardiac import CardiacAnswer
 from her2path.engine.course import WorkedCourse, WorkedCourseResult
 from her2path.engine.dosing import DoseAnswer, DoseRequest
@@ -24,6 +26,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "cardiac-result": CardiacAnswer,
     "course-input": WorkedCourse,
     "course-result": WorkedCourseResult,
+    "patient": Patient,
+    "assessment": Assessment,
 }
 
 

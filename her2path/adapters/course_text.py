@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from her2path.adapters.terminal import SEVERITY_STYLE, cite
 from her2path.domain.course import MissingFact
@@ -127,3 +129,39 @@ def print_course_state(c: CourseState, console: Console) -> None:
             highlight=False,
         )
     _notes(c.notes, c.missing, console)
+
+
+def course_panel(c: CourseState) -> Panel:
+    """The course section of an assessment: next doses, next LVEF, holds and stops."""
+    t = Text()
+    for n in c.next_doses:
+        amount = (
+            f"{n.dose.dose_mg:g} mg" if n.dose is not None and n.dose.dose_mg is not None else "?"
+        )
+        kind = n.kind.value if n.kind else "no make-up dose"
+        t.append(f"  {n.name}: dose {n.number} due {n.due} ({kind}) {amount}")
+        if n.late:
+            t.append("  LATE", style="bold yellow")
+        if n.held:
+            t.append("  ON HOLD", style="bold red")
+            if n.not_before is not None:
+                t.append(f" until the LVEF recheck on {n.not_before}")
+        if n.why is not None:
+            t.append(f"  [{n.why.outcome}]", style="dim")
+        t.append("\n")
+    t.append(f"  Next LVEF due: {c.next_lvef_due or 'none planned'}")
+    if c.lvef_overdue:
+        t.append("  (a check is overdue)", style="bold red")
+    t.append("\n")
+    for h in c.holds:
+        t.append(f"  HOLD {', '.join(h.drugs)} since {h.since}: {h.text}\n", style="yellow")
+    if c.stopped:
+        t.append(f"  STOPPED for LVEF: {', '.join(c.stopped)}\n", style="bold red")
+    if c.cardiac.readings:
+        last = c.cardiac.readings[-1]
+        t.append(
+            f"  Last LVEF {last.lvef:g}% on {last.date} (drop {last.drop:g}): "
+            f"{last.leading.action.value} [{cite(last.leading.sources)}]\n",
+            style="dim",
+        )
+    return Panel(t, title=f"Current course: {c.title}", title_align="left")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from her2path.cli import (
+    assess_cmd,
     cardiac_cmd,
     course_cmd,
     demo_cmd,
@@ -34,6 +35,7 @@ dose_cmd.register(app)
 schedule_cmd.register(app)
 cardiac_cmd.register(app)
 course_cmd.register(app)
+assess_cmd.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,6 +50,12 @@ LAYOUT: dict[str, Part] = {
     "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
     "schedules": Part(items="schedules/*.yaml"),
     "cardiac": Part(file="cardiac/monitoring.yaml", merge={"tables": "cardiac/tables/*.yaml"}),
+    "ingredients": Part(file="ingredients.yaml"),
+    "products": Part(items="products/*.yaml"),
+    "indications": Part(file="indications.yaml"),
+    "regimens": Part(file="regimens.yaml"),
+    "safety": Part(file="safety.yaml"),
+    "reproductive": Part(file="reproductive.yaml"),
 }
 
 

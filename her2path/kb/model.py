@@ -8,7 +8,15 @@ from her2path.kb.cardiac import CardiacKnowledge
 from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.reproductive import ReproductiveKnowledge
 from her2path.kb.schedules import RegimenSchedule
+from her2path.kb.therapy import (
+    IndicationKnowledge,
+    IngredientKnowledge,
+    Product,
+    RegimenKnowledge,
+    SafetyKnowledge,
+)
 
 
 class KBMeta(KBModel):
@@ -31,6 +39,12 @@ class KnowledgeBase(KBModel):
     dosing: DosingCommon
     schedules: list[RegimenSchedule] = Field(default_factory=list)
     cardiac: CardiacKnowledge
+    ingredients: IngredientKnowledge
+    products: list[Product]
+    indications: IndicationKnowledge
+    regimens: RegimenKnowledge
+    safety: SafetyKnowledge
+    reproductive: ReproductiveKnowledge
 
     @property
     def version(self) -> str:
