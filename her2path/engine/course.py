@@ -27,6 +27,7 @@ from her2path.engine.late_dose import LateAction, LateDoseRequest, late_dose
 from her2path.engine.schedule import Administration, Schedule, build_schedule
 from her2path.errors import InputError, Problem
 from her2path.kb.cardiac import TherapyContext
+from her2path.kb.dosing import section_ids
 from her2path.kb.model import KnowledgeBase
 
 LOOKAHEAD_DAYS = 84  # open-ended calendars are built this far past as_of (display only)
@@ -112,9 +113,14 @@ def check_course(kb: KnowledgeBase, course: Course, where: str = "course") -> li
     reg = regimens.get(course.regimen)
     if reg is None:
         allowed = ", ".join(sorted(regimens))
-        problems.append(
-            Problem(f"{where}.regimen", f"unknown regimen '{course.regimen}'; allowed: {allowed}")
+        listed = section_ids(getattr(kb, "regimens", None))
+        message = (
+            f"regimen '{course.regimen}' has no encoded schedule (not covered; its cycle "
+            f"counts are not verified); regimens with a schedule: {allowed}"
+            if course.regimen in listed
+            else f"unknown regimen '{course.regimen}'; allowed: {allowed}"
         )
+        problems.append(Problem(f"{where}.regimen", message))
     in_regimen = {c.drug for p in reg.phases for c in p.components} if reg else set()
     dosing = kb.dosing.by_id()
     for i, d in enumerate(course.administered):

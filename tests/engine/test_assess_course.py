@@ -45,3 +45,15 @@ def test_course_product_outside_the_regimen_is_an_input_problem(
     with pytest.raises(InputError) as exc:
         read_patient(kb, bad, AS_OF)
     assert any(p.where.startswith("course.administered[") for p in exc.value.problems)
+
+
+def test_listed_regimen_without_schedule_is_not_covered(kb: KnowledgeBase, tmp_path: Path) -> None:
+    text = PATIENT.read_text().replace(
+        '"regimen": "thp_then_hp",\n    "setting"', '"regimen": "tdxd_then_thp",\n    "setting"'
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    with pytest.raises(InputError) as exc:
+        read_patient(kb, bad, AS_OF)
+    msgs = [p.message for p in exc.value.problems if p.where == "course.regimen"]
+    assert msgs and "no encoded schedule" in msgs[0]
