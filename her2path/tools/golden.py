@@ -16,10 +16,10 @@ from her2path.adapters.patient_json import read_patient
 from her2path.adapters.validation import parse, read_json
 from her2path.domain.her2 import Her2Case
 from her2path.engine.assess import assess
+from her2path.engine.course import WorkedCourse, review_worked_course
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
-from her2path.tools.course_golden import course_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
@@ -46,6 +46,13 @@ def normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [normalise(v) for v in value]
     return value
+
+
+def course_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one worked course (examples/courses), version replaced."""
+    result = review_worked_course(kb, parse(WorkedCourse, read_json(example)))
+    data = normalise(json.loads(result.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
