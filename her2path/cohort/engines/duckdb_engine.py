@@ -30,6 +30,12 @@ class _DuckBackend:
     def days(self, start: str, end: str) -> str:
         return f"date_diff('day', {start}, {end})"
 
+    def add_months(self, d: str, months: str) -> str:
+        return f"CAST({d} + to_months(CAST({months} AS INTEGER)) AS DATE)"
+
+    def add_days(self, d: str, days: str) -> str:
+        return f"CAST({d} + to_days(CAST({days} AS INTEGER)) AS DATE)"
+
 
 class DuckDBEngine:
     """Embedded default: one DuckDB connection, all cores of the machine."""

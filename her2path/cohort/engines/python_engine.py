@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from her2path.cohort.cardiac import course_intervals, readings_from_rows
 from her2path.cohort.engines.base import FINDINGS, Step, sort_findings
 from her2path.cohort.layout import Her2Test
 from her2path.cohort.read import Cohort
@@ -29,6 +30,7 @@ from her2path.domain.her2 import (
     TumourSite,
 )
 from her2path.domain.patient import ReceptorStatus, Setting, TherapySetting
+from her2path.engine.cardiac import CheckKind, CheckStatus, monitoring_plan, plans_for
 from her2path.engine.her2 import Her2Answer, SpecimenReading, interpret
 from her2path.kb.audits import AuditRule, labelled_sites
 from her2path.kb.her2 import IHCScore
@@ -133,13 +135,60 @@ def _has(rec: PatientRecord, kb: KnowledgeBase, class_id: str) -> bool:
     return any(t["drug"] in members for t in rec.therapies)
 
 
+def _monitoring(audit: str, kb: KnowledgeBase, rec: PatientRecord, as_of: date) -> list[Instance]:
+    """Overdue checks of the cardiac engine's monitoring plan, per trastuzumab-based course."""
+    members = set(kb.audits.members(kb, "trastuzumab_based"))
+    readings = readings_from_rows(rec.lvef)
+    kinds = (
+        {CheckKind.baseline}
+        if audit == "lvef_baseline_missing"
+        else {
+            CheckKind.during,
+            CheckKind.completion,
+        }
+    )
+    found: list[Instance] = []
+    for t in rec.therapies:
+        if t["drug"] not in members:
+            continue
+        for plan in plans_for(kb, [t["drug"]]):
+            checks = monitoring_plan(
+                kb, [plan], readings, t["start_date"], t["end_date"], False, as_of, None
+            )
+            for c in checks:
+                if c.kind in kinds and c.status is CheckStatus.overdue:
+                    found.append((c.due, t["therapy_id"], None))
+    return found
+
+
 def instances(
-    rule: AuditRule, kb: KnowledgeBase, rec: PatientRecord, answer: Her2Answer | None
+    rule: AuditRule,
+    kb: KnowledgeBase,
+    rec: PatientRecord,
+    answer: Her2Answer | None,
+    as_of: date,
 ) -> list[Instance]:
     """Every finding of one audit for one patient."""
     a = kb.audits
     p = rec.patient
     gov = _governing(answer)
+    if rule.id in ("lvef_baseline_missing", "lvef_overdue"):
+        return _monitoring(rule.id, kb, rec, as_of)
+    if rule.id in ("dose_during_lvef_hold", "dose_after_lvef_stop"):
+        kind = "hold" if rule.id == "dose_during_lvef_hold" else "stop"
+        readings = readings_from_rows(rec.lvef)
+        held: list[Instance] = []
+        for t in rec.therapies:
+            for tid, k, lo, hi in course_intervals(
+                kb, t["therapy_id"], t["drug"], t["setting"], t["start_date"], readings
+            ):
+                if k != kind:
+                    continue
+                for ad in rec.administrations:
+                    d = ad["admin_date"]
+                    if ad["therapy_id"] == tid and d > lo and (hi is None or d < hi):
+                        held.append((d, tid, None))
+        return held
     if rule.next_step is not None:
         found: list[Instance] = []
         for s in answer.specimens if answer else []:
@@ -250,7 +299,7 @@ def audit_patient(kb: KnowledgeBase, rec: PatientRecord, as_of: date) -> list[Ro
     answer = her2_answer(kb, rec)
     rows: list[Row] = []
     for rule in kb.audits.audits:
-        found = instances(rule, kb, rec, answer)
+        found = instances(rule, kb, rec, answer, as_of)
         if not found:
             continue
         d, detail, value = _first(found)

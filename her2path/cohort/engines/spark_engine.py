@@ -56,6 +56,12 @@ class _SparkBackend:
     def days(self, start: str, end: str) -> str:
         return f"datediff({end}, {start})"
 
+    def add_months(self, d: str, months: str) -> str:
+        return f"add_months({d}, CAST({months} AS INT))"
+
+    def add_days(self, d: str, days: str) -> str:
+        return f"date_add({d}, CAST({days} AS INT))"
+
     def close(self) -> None:
         for df in self.cached:
             df.unpersist()

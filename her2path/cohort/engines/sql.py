@@ -8,12 +8,20 @@ code list and number comes from the knowledge base.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from typing import Protocol
 
 import pyarrow as pa
 
+from her2path.cohort.cardiac import (
+    course_intervals,
+    intervals_table,
+    plan_rows,
+    readings_from_rows,
+    table_rows,
+    trigger_sql,
+)
 from her2path.cohort.engines.base import FINDINGS, Step, sort_findings
 from her2path.cohort.her2sql import (
     SIGNATURE,
@@ -42,6 +50,12 @@ class SqlBackend(Protocol):
     def days(self, start: str, end: str) -> str:
         """SQL for the number of days from ``start`` to ``end``."""
         ...
+
+    def add_months(self, d: str, months: str) -> str:
+        """SQL for date ``d`` plus ``months`` months (day clamped to the month's end)."""
+        ...
+
+    def add_days(self, d: str, days: str) -> str: ...
 
 
 def q(values: Iterable[str]) -> str:
@@ -123,10 +137,50 @@ def _no_course(kb: KnowledgeBase, class_id: str, alias: str = "g") -> str:
     )
 
 
-def instances_sql(rule: AuditRule, kb: KnowledgeBase, days: Callable[[str, str], str]) -> str:
+def instances_sql(rule: AuditRule, kb: KnowledgeBase, b: SqlBackend, as_of: date) -> str:
     """SQL returning (patient_id, d, detail, value) for every finding of one audit."""
     a = kb.audits
+    days = b.days
     null_value = "CAST(NULL AS DOUBLE)"
+    today = f"DATE '{as_of.isoformat()}'"
+    grace = str(kb.cardiac.overdue_after_days)
+    if rule.id == "lvef_baseline_missing":
+        return f"""
+SELECT t.patient_id, t.start_date AS d, t.therapy_id AS detail, {null_value} AS value
+FROM therapies t JOIN plan_map m ON m.drug = t.drug
+WHERE {days("t.start_date", today)} > {grace}
+  AND NOT EXISTS (SELECT 1 FROM lvef_readings l WHERE l.patient_id = t.patient_id
+    AND l.reading_date >= {b.add_days("t.start_date", "-m.baseline_days")}
+    AND l.reading_date <= t.start_date AND l.reading_date <= {today})"""
+    if rule.id == "lvef_overdue":
+        due = b.add_months("p_last", "during_months")
+        end = f"COALESCE(end_date, {b.add_months(today, 'during_months')})"
+        return f"""
+SELECT patient_id, {due} AS d, therapy_id AS detail, {null_value} AS value
+FROM (
+  SELECT t.patient_id, t.therapy_id, t.end_date, m.plan, m.during_months,
+    COALESCE(MAX(l.reading_date), t.start_date) AS p_last
+  FROM therapies t JOIN plan_map m ON m.drug = t.drug
+  LEFT JOIN lvef_readings l ON l.patient_id = t.patient_id
+    AND l.reading_date > t.start_date AND l.reading_date <= {today}
+  WHERE m.during_months IS NOT NULL
+  GROUP BY t.patient_id, t.therapy_id, t.start_date, t.end_date, m.plan, m.during_months
+) c
+WHERE {due} < {end} AND {days(due, today)} > {grace}
+UNION ALL
+SELECT t.patient_id, t.end_date AS d, t.therapy_id AS detail, {null_value} AS value
+FROM therapies t JOIN plan_map m ON m.drug = t.drug
+WHERE m.at_completion AND t.end_date IS NOT NULL AND {days("t.end_date", today)} > {grace}
+  AND NOT EXISTS (SELECT 1 FROM lvef_readings l WHERE l.patient_id = t.patient_id
+    AND l.reading_date >= {b.add_days("t.end_date", "-" + grace)}
+    AND l.reading_date <= {b.add_days("t.end_date", grace)} AND l.reading_date <= {today})"""
+    if rule.id in ("dose_during_lvef_hold", "dose_after_lvef_stop"):
+        kind = "hold" if rule.id == "dose_during_lvef_hold" else "stop"
+        return f"""
+SELECT ad.patient_id, ad.admin_date AS d, i.therapy_id AS detail, {null_value} AS value
+FROM lvef_intervals i JOIN administrations ad ON ad.therapy_id = i.therapy_id
+WHERE i.kind = '{kind}' AND ad.admin_date > i.from_date
+  AND (i.to_date IS NULL OR ad.admin_date < i.to_date)"""
     if rule.next_step is not None:
         value = "CAST(ish_group AS DOUBLE)" if rule.id == "ish_group_without_ihc" else null_value
         return (
@@ -194,6 +248,49 @@ FROM events e WHERE e.kind IN {q(rule.codes)}
     raise NotImplementedError(f"audit '{rule.id}' has no SQL implementation")
 
 
+BASELINE_SQL = """
+SELECT therapy_id, b_date, b_lvef FROM (
+  SELECT t.therapy_id, l.reading_date AS b_date, l.lvef_percent AS b_lvef,
+    ROW_NUMBER() OVER (PARTITION BY t.therapy_id ORDER BY l.reading_date DESC) AS rn
+  FROM therapies t JOIN lvef_readings l
+    ON l.patient_id = t.patient_id AND l.reading_date <= t.start_date
+) x WHERE rn = 1"""
+
+
+def candidates_sql(kb: KnowledgeBase) -> str:
+    """Courses governed by an LVEF table with a reading that meets a hold or stop trigger."""
+    trig = trigger_sql(kb, "r.lvef_percent", "b.b_lvef", "r.lln_percent")
+    return f"""
+SELECT t.therapy_id, t.patient_id, t.drug, t.setting, t.start_date
+FROM therapies t
+JOIN table_map tm ON tm.drug = t.drug AND tm.context = CASE WHEN t.setting = 'metastatic'
+  THEN 'metastatic' ELSE 'early' END
+JOIN lvef_base b ON b.therapy_id = t.therapy_id
+WHERE EXISTS (SELECT 1 FROM lvef_readings r WHERE r.patient_id = t.patient_id
+  AND r.reading_date > b.b_date AND {trig})"""
+
+
+def _intervals(backend: SqlBackend, kb: KnowledgeBase, cand: pa.Table) -> pa.Table:
+    """Run the LVEF state machine on the candidate courses only."""
+    if cand.num_rows == 0:
+        return intervals_table([])
+    backend.register("lvef_cand", cand.select(["patient_id"]))
+    rows = backend.query(
+        "SELECT l.* FROM lvef_readings l WHERE l.patient_id IN "
+        "(SELECT DISTINCT patient_id FROM lvef_cand)"
+    ).to_pylist()
+    by_patient: dict[str, list[dict[str, object]]] = {}
+    for r in rows:
+        by_patient.setdefault(str(r["patient_id"]), []).append(r)
+    found = []
+    for c in cand.to_pylist():
+        readings = readings_from_rows(by_patient.get(c["patient_id"], []))
+        found += course_intervals(
+            kb, c["therapy_id"], c["drug"], c["setting"], c["start_date"], readings
+        )
+    return intervals_table(found)
+
+
 def reduce_sql(rule_id: str, instances: str) -> str:
     """First finding per patient (by date, then subject) and the number of findings."""
     return f"""
@@ -231,9 +328,15 @@ def run_sql_audits(
     backend.create("rd", reading_sql(steps))
     backend.create("gov", GOVERNING_SQL)
     note("HER2 readings")
+    backend.register("plan_map", plan_rows(kb))
+    backend.register("table_map", table_rows(kb))
+    backend.create("lvef_base", BASELINE_SQL)
+    cand = backend.query(candidates_sql(kb))
+    backend.register("lvef_intervals", _intervals(backend, kb, cand))
+    note("LVEF rules")
     parts: list[pa.Table] = []
     for rule in kb.audits.audits:
-        parts.append(backend.query(reduce_sql(rule.id, instances_sql(rule, kb, backend.days))))
+        parts.append(backend.query(reduce_sql(rule.id, instances_sql(rule, kb, backend, as_of))))
         note(rule.id)
     if not parts:
         return FINDINGS.empty_table()
