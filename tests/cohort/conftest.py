@@ -57,3 +57,9 @@ def engine(request: pytest.FixtureRequest) -> AuditEngine:
     if name not in _ENGINES:
         _ENGINES[name] = make_engine(name, "local[2]")
     return _ENGINES[name]
+
+
+@pytest.fixture(scope="session")
+def engine_findings(engine: AuditEngine, kb: KnowledgeBase, synthetic: Cohort) -> pa.Table:
+    """Each engine's findings on the synthetic cohort, computed once per session."""
+    return engine.run(synthetic, kb, AS_OF)

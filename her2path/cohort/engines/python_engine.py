@@ -328,8 +328,8 @@ class PythonEngine:
         if step is not None:
             step("load tables")
         rows: list[Row] = []
-        for i, rec in enumerate(records):
+        for rec in records:
             rows += audit_patient(kb, rec, as_of)
-            if step is not None and (i + 1) % 1000 == 0:
-                step(f"{i + 1} patients")
+        if step is not None:
+            step("patients")
         return sort_findings(pa.Table.from_pylist(rows, schema=FINDINGS))
