@@ -218,7 +218,92 @@ def hand_cohort() -> tuple[Cohort, set[tuple[str, str]]]:
     h.append(ihc("J1", "J1-S1", "0", membrane_staining=False))
     ev.append({"patient_id": "J1", "event_date": D("2023-01-01"), "kind": "progression"})
     expected.add(("J1", "progression_without_rebiopsy"))
+    # LVEF monitoring: every trastuzumab-based course above has no reading at all.
+    for pid in ("E1", "E2", "F1", "F2", "C2", "G1", "G2"):
+        expected.add((pid, "lvef_baseline_missing"))
+        expected.add((pid, "lvef_overdue"))
+    # Baseline in the window, readings every 3 months, completion reading: nothing to flag.
+    lv: list[Row] = []
+
+    def reading(pid: str, when: str, value: float) -> Row:
+        return {
+            "patient_id": pid,
+            "reading_date": D(when),
+            "lvef_percent": value,
+            "lln_percent": 50.0,
+            "method": "echo",
+        }
+
+    p.append(patient("K1", setting="early_postoperative"))
+    h.append(ihc("K1", "K1-S1", "3+"))
+    t.append(
+        course(
+            "K1",
+            "K1-T1",
+            "herceptin",
+            "adjuvant",
+            "2022-02-01",
+            "2022-08-01",
+            reason_stopped="completed",
+        )
+    )
+    lv += [
+        reading("K1", "2022-01-20", 62),
+        reading("K1", "2022-04-25", 61),
+        reading("K1", "2022-07-20", 60),
+        reading("K1", "2022-08-03", 60),
+    ]
+    # Hold after a 18-point fall, one dose inside the hold, resumed after recovery.
+    p.append(patient("K2", setting="early_postoperative"))
+    h.append(ihc("K2", "K2-S1", "3+"))
+    t.append(
+        course(
+            "K2",
+            "K2-T1",
+            "herceptin",
+            "adjuvant",
+            "2022-02-01",
+            "2022-08-01",
+            reason_stopped="completed",
+        )
+    )
+    lv += [
+        reading("K2", "2022-01-20", 60),
+        reading("K2", "2022-04-25", 42),
+        reading("K2", "2022-06-01", 58),
+        reading("K2", "2022-08-03", 59),
+    ]
+    a += [
+        dose("K2", "K2-T1", "2022-04-20"),
+        dose("K2", "K2-T1", "2022-05-10"),
+        dose("K2", "K2-T1", "2022-06-05"),
+    ]
+    expected.add(("K2", "dose_during_lvef_hold"))
+    # Hold never recovered within the resume window: permanent stop, then a dose.
+    p.append(patient("K3", setting="early_postoperative"))
+    h.append(ihc("K3", "K3-S1", "3+"))
+    t.append(
+        course(
+            "K3",
+            "K3-T1",
+            "herceptin",
+            "adjuvant",
+            "2022-02-01",
+            "2022-08-01",
+            reason_stopped="completed",
+        )
+    )
+    lv += [
+        reading("K3", "2022-01-20", 60),
+        reading("K3", "2022-04-25", 40),
+        reading("K3", "2022-05-25", 41),
+        reading("K3", "2022-07-01", 42),
+        reading("K3", "2022-08-03", 43),
+    ]
+    a.append(dose("K3", "K3-T1", "2022-07-15"))
+    expected.add(("K3", "dose_after_lvef_stop"))
     cohort = build(
+        lvef_readings=lv,
         patients=p,
         her2_results=h,
         therapies=t,

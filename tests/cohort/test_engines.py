@@ -33,6 +33,17 @@ class TestEngineContract:
         assert rows[("H1", "residual_disease_without_tdm1")]["detail"] == "H1-S1"
         assert rows[("D2", "her2_low_metastatic_no_tdxd")]["detail"] == "her2_ultralow"
         assert rows[("F1", "her2_drug_in_pregnancy")]["detail"] == "phesgo"
+        hold = rows[("K2", "dose_during_lvef_hold")]
+        assert (hold["first_date"].isoformat(), hold["count"]) == ("2022-05-10", 1)
+        stop = rows[("K3", "dose_after_lvef_stop")]
+        assert stop["first_date"].isoformat() == "2022-07-15"
+        assert rows[("E2", "lvef_overdue")]["first_date"].isoformat() == "2022-05-01"
+
+    def test_lvef_audits_cite_label_and_read_cardiac_knowledge(self, kb: KnowledgeBase) -> None:
+        for audit_id in ("lvef_baseline_missing", "lvef_overdue", "dose_during_lvef_hold"):
+            rule = kb.audits.audit(audit_id)
+            assert rule.sources[0].source == "HER-PI"
+            assert "her2path.engine.cardiac" in rule.reuses
 
     def test_synthetic_cohort_identical_to_reference(
         self, engine_findings: pa.Table, reference: pa.Table
