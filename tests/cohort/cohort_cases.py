@@ -302,6 +302,45 @@ def hand_cohort() -> tuple[Cohort, set[tuple[str, str]]]:
     ]
     a.append(dose("K3", "K3-T1", "2022-07-15"))
     expected.add(("K3", "dose_after_lvef_stop"))
+    # Course length: E2, K2 and K3 ended early with only "completed" recorded.
+    expected |= {("E2", "adjuvant_her2_short"), ("K2", "adjuvant_her2_short")}
+    expected.add(("K3", "adjuvant_her2_short"))
+    # Doses still given 400 days after the first (past the 52-week limit).
+    p.append(patient("L1", setting="early_postoperative"))
+    h.append(ihc("L1", "L1-S1", "3+"))
+    t.append(course("L1", "L1-T1", "kadcyla", "adjuvant", "2022-01-01", "2022-02-01"))
+    t.append(
+        course(
+            "L1",
+            "L1-T2",
+            "herceptin",
+            "adjuvant",
+            "2022-02-01",
+            "2023-03-08",
+            reason_stopped="completed",
+        )
+    )
+    a += [dose("L1", "L1-T2", "2022-02-01"), dose("L1", "L1-T2", "2023-03-08")]
+    lv += [reading("L1", "2022-01-25", 60)]
+    expected |= {("L1", "adjuvant_her2_long"), ("L1", "lvef_overdue")}
+    # Stopped early after a recurrence: a shorter course is expected.
+    p.append(patient("L2", setting="early_postoperative"))
+    h.append(ihc("L2", "L2-S1", "3+", origin="recurrence", when="2022-06-01"))
+    t.append(
+        course(
+            "L2",
+            "L2-T1",
+            "herceptin",
+            "adjuvant",
+            "2022-02-01",
+            "2022-06-01",
+            reason_stopped="completed",
+        )
+    )
+    a += [dose("L2", "L2-T1", "2022-02-01"), dose("L2", "L2-T1", "2022-05-20")]
+    lv += [reading("L2", "2022-01-25", 60), reading("L2", "2022-04-25", 60)]
+    lv += [reading("L2", "2022-06-02", 60)]
+    ev.append({"patient_id": "L2", "event_date": D("2022-05-25"), "kind": "recurrence"})
     cohort = build(
         lvef_readings=lv,
         patients=p,

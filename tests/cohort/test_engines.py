@@ -38,6 +38,8 @@ class TestEngineContract:
         stop = rows[("K3", "dose_after_lvef_stop")]
         assert stop["first_date"].isoformat() == "2022-07-15"
         assert rows[("E2", "lvef_overdue")]["first_date"].isoformat() == "2022-05-01"
+        long_ = rows[("L1", "adjuvant_her2_long")]
+        assert (long_["first_date"].isoformat(), long_["value"]) == ("2023-01-31", 400.0)
 
     def test_lvef_audits_cite_label_and_read_cardiac_knowledge(self, kb: KnowledgeBase) -> None:
         for audit_id in ("lvef_baseline_missing", "lvef_overdue", "dose_during_lvef_hold"):

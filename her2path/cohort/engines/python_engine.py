@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from her2path.cohort.cardiac import course_intervals, readings_from_rows
+from her2path.cohort.duration import findings as duration_findings
 from her2path.cohort.engines.base import FINDINGS, Step, sort_findings
 from her2path.cohort.layout import Her2Test
 from her2path.cohort.read import Cohort
@@ -172,6 +173,10 @@ def instances(
     a = kb.audits
     p = rec.patient
     gov = _governing(answer)
+    if rule.id in ("adjuvant_her2_short", "adjuvant_her2_long"):
+        short, long_ = duration_findings(kb, rec.therapies, rec.administrations, rec.events)
+        chosen = short if rule.id == "adjuvant_her2_short" else long_
+        return [(d, detail, value) for d, detail, value in chosen]
     if rule.id in ("lvef_baseline_missing", "lvef_overdue"):
         return _monitoring(rule.id, kb, rec, as_of)
     if rule.id in ("dose_during_lvef_hold", "dose_after_lvef_stop"):

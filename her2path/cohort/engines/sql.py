@@ -22,6 +22,7 @@ from her2path.cohort.cardiac import (
     table_rows,
     trigger_sql,
 )
+from her2path.cohort.duration import EARLY, ENDING_EVENTS, interval_rows, limit_days
 from her2path.cohort.engines.base import FINDINGS, Step, sort_findings
 from her2path.cohort.her2sql import (
     SIGNATURE,
@@ -174,6 +175,35 @@ WHERE m.at_completion AND t.end_date IS NOT NULL AND {days("t.end_date", today)}
   AND NOT EXISTS (SELECT 1 FROM lvef_readings l WHERE l.patient_id = t.patient_id
     AND l.reading_date >= {b.add_days("t.end_date", "-" + grace)}
     AND l.reading_date <= {b.add_days("t.end_date", grace)} AND l.reading_date <= {today})"""
+    if rule.id in ("adjuvant_her2_short", "adjuvant_her2_long"):
+        limit = str(limit_days(kb))
+        early = q(EARLY)
+        span = days("first_d", "last_d")
+        p = f"""
+  SELECT ad.patient_id, MIN(ad.admin_date) AS first_d, MAX(ad.admin_date) AS last_d
+  FROM administrations ad JOIN therapies t ON t.therapy_id = ad.therapy_id
+  JOIN dose_interval di ON di.drug = t.drug
+  WHERE t.setting IN {early} GROUP BY ad.patient_id"""
+        if rule.id == "adjuvant_her2_long":
+            return f"""
+SELECT patient_id, {b.add_days("first_d", limit)} AS d,
+  'beyond the schedule limit' AS detail, CAST({span} AS DOUBLE) AS value
+FROM ({p}) p WHERE {span} >= {limit}"""
+        return f"""
+SELECT p.patient_id, p.last_d AS d, 'no reason recorded' AS detail,
+  CAST({span} AS DOUBLE) AS value
+FROM ({p}) p JOIN (
+  SELECT t.patient_id,
+    MAX(CASE WHEN t.end_date IS NULL THEN 1 ELSE 0 END) AS ongoing,
+    MAX(CASE WHEN t.reason_stopped IS NOT NULL AND t.reason_stopped <> 'completed'
+        THEN 1 ELSE 0 END) AS reason,
+    MAX(di.interval_days) AS step
+  FROM therapies t JOIN dose_interval di ON di.drug = t.drug
+  WHERE t.setting IN {early} GROUP BY t.patient_id
+) c ON c.patient_id = p.patient_id
+WHERE {span} < {limit} - c.step AND c.ongoing = 0 AND c.reason = 0
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.patient_id = p.patient_id
+    AND e.kind IN {q(ENDING_EVENTS)} AND e.event_date <= {b.add_days("p.first_d", limit)})"""
     if rule.id in ("dose_during_lvef_hold", "dose_after_lvef_stop"):
         kind = "hold" if rule.id == "dose_during_lvef_hold" else "stop"
         return f"""
@@ -330,6 +360,7 @@ def run_sql_audits(
     note("HER2 readings")
     backend.register("plan_map", plan_rows(kb))
     backend.register("table_map", table_rows(kb))
+    backend.register("dose_interval", interval_rows(kb))
     backend.create("lvef_base", BASELINE_SQL)
     cand = backend.query(candidates_sql(kb))
     backend.register("lvef_intervals", _intervals(backend, kb, cand))
