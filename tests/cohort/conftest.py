@@ -17,7 +17,7 @@ from her2path.kb import KnowledgeBase
 
 SYNTH_PATIENTS = 10_000
 
-NO_JAVA = "no Java runtime: Spark local mode needs one (make install-system installs it)"
+NO_JAVA = "no Java runtime: Spark local mode needs one (make system installs it)"
 
 ENGINE_PARAMS = [
     pytest.param("python", id="python"),

@@ -83,7 +83,7 @@ class SparkEngine:
                     Problem(
                         "--engine spark",
                         "Spark needs a Java runtime and none was found; install one "
-                        "(make install-system installs Debian's default-jre-headless) "
+                        "(make system installs Debian's default-jre-headless) "
                         "or set JAVA_HOME",
                     )
                 ]
