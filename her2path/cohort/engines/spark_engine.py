@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from her2path.cohort.engines.base import Step
 from her2path.cohort.engines.sql import run_sql_audits
@@ -30,13 +33,33 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
+STAGE_ROWS = 20_000
+STAGING_ENV = "HER2PATH_SPARK_STAGING"
+
+
 class _SparkBackend:
+    """Tables reach Spark as Parquet files in a staging folder (small ones inline).
+
+    Inline Arrow data would sit in the driver's query plans; staged Parquet is read by the
+    executors.  On a cluster, ``$HER2PATH_SPARK_STAGING`` must name a folder every
+    executor can read (a shared mount).
+    """
+
     def __init__(self, spark: Any) -> None:
         self.spark = spark
         self.cached: list[Any] = []
+        base = os.environ.get(STAGING_ENV)
+        self.staging = Path(tempfile.mkdtemp(prefix="her2path-spark-", dir=base))
 
     def register(self, name: str, table: pa.Table) -> None:
-        df = self.spark.createDataFrame(table) if table.num_rows else self._empty(table)
+        if table.num_rows > STAGE_ROWS:
+            path = self.staging / f"{name}.parquet"
+            pq.write_table(table, path)
+            df = self.spark.read.parquet(str(path))
+        elif table.num_rows:
+            df = self.spark.createDataFrame(table)
+        else:
+            df = self._empty(table)
         df.createOrReplaceTempView(name)
 
     def _empty(self, table: pa.Table) -> Any:
@@ -65,6 +88,7 @@ class _SparkBackend:
     def close(self) -> None:
         for df in self.cached:
             df.unpersist()
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 class SparkEngine:
