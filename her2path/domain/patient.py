@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
+from her2path.domain.events import AdverseEvent, LabResult
 from her2path.domain.her2 import DomainModel, Her2Result, TumourSite
 
 
@@ -189,6 +190,8 @@ class Patient(DomainModel):
     therapies: list[Therapy] = Field(default_factory=list)
     events: list[DiseaseEvent] = Field(default_factory=list)
     history: History = Field(default_factory=History)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    labs: list[LabResult] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _dates_after_birth(self) -> Patient:
@@ -201,6 +204,8 @@ class Patient(DomainModel):
         dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(self.therapies)]
         dated += [(f"events[{i}].date", e.date) for i, e in enumerate(self.events)]
         dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(self.her2_results)]
+        dated += [(f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(self.adverse_events)]
+        dated += [(f"labs[{i}].date", r.date) for i, r in enumerate(self.labs)]
         bad = [name for name, d in dated if d is not None and d < self.birth_date]
         if bad:
             raise ValueError(f"date before birth_date: {', '.join(bad)}")

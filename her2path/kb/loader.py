@@ -47,6 +47,10 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "adverse_events": Part(
+        file="adverse_events/_dose_levels.yaml", merge={"products": "adverse_events/[a-z]*.yaml"}
+    ),
+    "checklists": Part(items="checklists/*.yaml"),
 }
 
 

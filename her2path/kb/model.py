@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.adverse_events import AdverseEventKnowledge
+from her2path.kb.checklists import Checklist
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
 
@@ -25,6 +27,8 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    adverse_events: AdverseEventKnowledge
+    checklists: list[Checklist] = Field(default_factory=list)
 
     @property
     def version(self) -> str:
