@@ -6,12 +6,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.domain.events import AdverseEvent
 from her2path.domain.her2 import Her2Case
+from her2path.engine.checklist import ChecklistAnswer
+from her2path.engine.events import EventAnswer
 from her2path.engine.her2 import Her2Answer
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-input": Her2Case,
     "her2-result": Her2Answer,
+    "event-input": AdverseEvent,
+    "event-result": EventAnswer,
+    "checklist-result": ChecklistAnswer,
 }
 
 

@@ -349,7 +349,9 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
             if pending
             else f"{event.type.value} grade {event.grade} on {event.product}: {NOT_COVERED}."
         )
-        sources = [POLICY_SOURCE] + [s for r, _ in pending for s in r.sources]
+        sources = [POLICY_SOURCE]
+        for r, _ in pending:
+            sources += [s for s in r.sources if s not in sources]
         return EventAnswer(
             kb_version=kb.version,
             as_of=as_of,
