@@ -146,7 +146,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(help="NAME=yes|no, e.g. on_antidiarrhoeal_treatment=yes (repeatable)"),
         ] = None,
-        as_of: Annotated[str | None, typer.Option(help="Date of the question; default today")] = None,
+        as_of: Annotated[
+            str | None, typer.Option(help="Date of the question; default today")
+        ] = None,
         format: Annotated[OutputFormat, typer.Option(help="text or json")] = OutputFormat.text,
     ) -> None:
         """What the label says to do about an adverse event, and the dose to restart at."""
@@ -182,7 +184,9 @@ def register(app: typer.Typer) -> None:
     def checklist(
         patient_file: Annotated[Path, typer.Argument(help="Patient document (JSON)")],
         product: Annotated[str, typer.Option(help="Product id, e.g. kadcyla")],
-        as_of: Annotated[str | None, typer.Option(help="Date of the question; default today")] = None,
+        as_of: Annotated[
+            str | None, typer.Option(help="Date of the question; default today")
+        ] = None,
         format: Annotated[OutputFormat, typer.Option(help="text or json")] = OutputFormat.text,
     ) -> None:
         """The product's pre-treatment checklist for a patient: met, not met or unknown."""

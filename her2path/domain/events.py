@@ -25,13 +25,15 @@ class AdverseEvent(DomainModel):
     grade: int = Field(ge=1, le=5, description="CTCAE grade 1-5")
     onset: date
     resolved: date | None = Field(
-        default=None, description="Date the event resolved to the grade the label asks; None = ongoing"
+        default=None,
+        description="Date the event resolved to the grade the label asks; None = ongoing",
     )
     dose_level: int = Field(
         default=0, ge=0, le=10, description="Dose level before the event: 0 = starting dose"
     )
     ladder: str | None = Field(
-        default=None, description="Ladder variant when a product has several (e.g. with_capecitabine)"
+        default=None,
+        description="Ladder variant when a product has several (e.g. with_capecitabine)",
     )
     setting: EventSetting | None = Field(
         default=None, description="early or metastatic; some labels' tables differ"

@@ -204,7 +204,9 @@ class Patient(DomainModel):
         dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(self.therapies)]
         dated += [(f"events[{i}].date", e.date) for i, e in enumerate(self.events)]
         dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(self.her2_results)]
-        dated += [(f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(self.adverse_events)]
+        dated += [
+            (f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(self.adverse_events)
+        ]
         dated += [(f"labs[{i}].date", r.date) for i, r in enumerate(self.labs)]
         bad = [name for name, d in dated if d is not None and d < self.birth_date]
         if bad:

@@ -18,7 +18,7 @@ from her2path.domain.her2 import DiseaseSetting, Her2Case
 from her2path.domain.patient import Patient, PregnancyStatus, Setting
 from her2path.engine.her2 import interpret
 from her2path.errors import InputError, Problem
-from her2path.kb.checklists import Checklist, ChecklistItem, CheckKind
+from her2path.kb.checklists import CheckKind, Checklist, ChecklistItem
 from her2path.kb.her2 import ExpressionCategory
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import SourceRef
@@ -80,7 +80,10 @@ def _her2(kb: KnowledgeBase, item: ChecklistItem, patient: Patient) -> tuple[Ite
 def _age_ok(item: ChecklistItem, when: date, as_of: date) -> tuple[bool, str]:
     age = (as_of - when).days
     if item.max_age_days is None:
-        return True, f"dated {when.isoformat()} (the label sets no time window; confirm it is current)"
+        return (
+            True,
+            f"dated {when.isoformat()} (the label sets no time window; confirm it is current)",
+        )
     if age <= item.max_age_days:
         return True, f"dated {when.isoformat()}, {age} day(s) old (limit {item.max_age_days})"
     return False, f"dated {when.isoformat()}, {age} day(s) old: older than {item.max_age_days} days"

@@ -107,7 +107,9 @@ def _product_rules(kb: KnowledgeBase, event: AdverseEvent) -> ProductEvents:
     pe = kb.adverse_events.for_product(event.product)
     if pe is None:
         allowed = ", ".join(kb.adverse_events.known_products())
-        raise InputError([Problem("product", f"unknown product '{event.product}'; allowed: {allowed}")])
+        raise InputError(
+            [Problem("product", f"unknown product '{event.product}'; allowed: {allowed}")]
+        )
     return pe
 
 
@@ -136,9 +138,7 @@ def _match(rule: Rule, event: AdverseEvent) -> tuple[bool, list[str]]:
     return True, missing
 
 
-def _ladder(
-    kb: KnowledgeBase, event: AdverseEvent
-) -> tuple[Ladder | None, MissingFact | None]:
+def _ladder(kb: KnowledgeBase, event: AdverseEvent) -> tuple[Ladder | None, MissingFact | None]:
     ladders = kb.adverse_events.dose_levels.for_product(event.product)
     variants = sorted(lad.variant for lad in ladders if lad.variant is not None)
     if event.ladder is not None:
@@ -207,7 +207,9 @@ def _resume_option(
             )
             if ladder.beyond_lowest is BeyondLowest.discontinue:
                 resume_at, level = ResumeLevel.stop, None
-                text = "Already at the lowest dose level: a further reduction means stopping for good."
+                text = (
+                    "Already at the lowest dose level: a further reduction means stopping for good."
+                )
             else:
                 level = None
                 text = f"Already at the lowest dose level; the next step is {NOT_COVERED}."
@@ -243,14 +245,14 @@ def _resume(
     if days is not None:
         for b in rule.resume:
             if b.within_days is None or days <= b.within_days:
-                cond = (
-                    f"resolved {days} day(s) after onset"
-                    + (f" (limit {b.within_days})" if b.within_days is not None else "")
+                cond = f"resolved {days} day(s) after onset" + (
+                    f" (limit {b.within_days})" if b.within_days is not None else ""
                 )
                 steps.append(
                     RuleStep(
                         rule=f"{rule.id}.resume",
-                        text=f"Resolved on {event.resolved} ({days} day(s) after onset {event.onset}).",
+                        text=f"Resolved on {event.resolved}, {days} day(s) after "
+                        f"onset on {event.onset}.",
                         outcome=b.resume_at.value,
                         sources=rule.sources,
                     )
@@ -400,7 +402,7 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
             final = (
                 Action.discontinue_permanently
                 if resume.resume_at is ResumeLevel.stop
-                else Action.continue_treatment
+                else Action.resume_treatment
                 if resume.dose_level is not None
                 else None
             )
@@ -431,9 +433,7 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
     )
 
 
-def open_events(
-    kb: KnowledgeBase, events: list[AdverseEvent], as_of: date
-) -> list[EventAnswer]:
+def open_events(kb: KnowledgeBase, events: list[AdverseEvent], as_of: date) -> list[EventAnswer]:
     """Answers for the events still open on ``as_of`` (ongoing, or resolved but not restarted).
 
     An event counts as open when it has not resolved by ``as_of``; resolved events

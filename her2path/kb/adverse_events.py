@@ -62,7 +62,7 @@ class EventSetting(StrEnum):
 
 
 class Action(StrEnum):
-    """What to do now."""
+    """What to do now (``resume_treatment`` only appears as the net result of a restart)."""
 
     continue_treatment = "continue_treatment"
     slow_infusion = "slow_infusion"
@@ -71,6 +71,7 @@ class Action(StrEnum):
     withhold = "withhold"
     discontinue_permanently = "discontinue_permanently"
     see_cardiac_rules = "see_cardiac_rules"
+    resume_treatment = "resume_treatment"
 
 
 class ResumeLevel(StrEnum):

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from her2path.adapters.validation import parse, read_json
+from her2path.domain.events import AdverseEvent
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
+from her2path.engine.checklist import pretreatment_checklist
+from her2path.engine.events import manage_event
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
@@ -27,6 +32,21 @@ def her2_golden(kb: KnowledgeBase, example: Path) -> str:
     return answer.model_dump_json(indent=2) + "\n"
 
 
+def event_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one adverse-event example: ``{"as_of", "event"}``."""
+    doc = read_json(example)
+    answer = manage_event(kb, parse(AdverseEvent, doc["event"]), date.fromisoformat(doc["as_of"]))
+    return answer.model_dump_json(indent=2) + "\n"
+
+
+def checklist_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one checklist example: ``{"product", "as_of", "patient"}``."""
+    doc = read_json(example)
+    patient = parse(Patient, doc["patient"])
+    answer = pretreatment_checklist(kb, doc["product"], patient, date.fromisoformat(doc["as_of"]))
+    return answer.model_dump_json(indent=2) + "\n"
+
+
 def schema_text(name: str) -> str:
     return json.dumps(schema_for(name), indent=2) + "\n"
 
@@ -34,6 +54,8 @@ def schema_text(name: str) -> str:
 #: golden set name -> (examples folder, renderer); other concerns add their own entries.
 GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
+    "events": (ROOT / "examples" / "events", event_golden),
+    "checklists": (ROOT / "examples" / "checklists", checklist_golden),
 }
 
 

@@ -53,13 +53,15 @@ def test_every_rule_is_reachable_and_cites_its_sources(kb: KnowledgeBase) -> Non
     ("days", "level", "dose"),
     [(0, 0, "5.4"), (27, 0, "5.4"), (28, 0, "5.4"), (29, 1, "4.4"), (60, 1, "4.4")],
 )
-def test_tdxd_grade1_ild_28_day_boundary(kb: KnowledgeBase, days: int, level: int, dose: str) -> None:
+def test_tdxd_grade1_ild_28_day_boundary(
+    kb: KnowledgeBase, days: int, level: int, dose: str
+) -> None:
     a = answer(kb, "enhertu", "ild_pneumonitis", 1, days=days, ladder="dose_5_4")
     assert a.action is Action.withhold
     assert a.resume is not None
     assert a.resume.dose_level == level
     assert a.resume.dose is not None and a.resume.dose.startswith(dose)
-    assert a.final is Action.continue_treatment
+    assert a.final is Action.resume_treatment
     assert rule_ids(a) == ["enhertu.ild.grade1", "enhertu.ild.grade1.resume"]
     assert cites(a, "ENH-PI", "ILD/pneumonitis grade 1")
     assert any("corticosteroids" in s for s in a.supportive)
@@ -205,9 +207,7 @@ def test_tdm1_infusion_by_severity(kb: KnowledgeBase) -> None:
     assert mild.action is Action.slow_or_interrupt_infusion
     assert any("90 minutes" in s for s in mild.supportive)
     assert answer(kb, "kadcyla", "infusion_reaction", 3).action is Action.interrupt_infusion
-    assert (
-        answer(kb, "kadcyla", "infusion_reaction", 4).action is Action.discontinue_permanently
-    )
+    assert answer(kb, "kadcyla", "infusion_reaction", 4).action is Action.discontinue_permanently
 
 
 def test_tdm1_has_no_neutropenia_rule(kb: KnowledgeBase) -> None:
@@ -217,7 +217,15 @@ def test_tdm1_has_no_neutropenia_rule(kb: KnowledgeBase) -> None:
 # --------------------------------------------------------------------------- trastuzumab
 
 
-TRASTUZUMAB_IV = ["herceptin", "hercessi", "herzuma", "kanjinti", "ogivri", "ontruzant", "trazimera"]
+TRASTUZUMAB_IV = [
+    "herceptin",
+    "hercessi",
+    "herzuma",
+    "kanjinti",
+    "ogivri",
+    "ontruzant",
+    "trazimera",
+]
 
 
 @pytest.mark.parametrize("product", TRASTUZUMAB_IV)
@@ -231,7 +239,10 @@ def test_trastuzumab_iv_pulmonary_stop(kb: KnowledgeBase, product: str) -> None:
 def test_trastuzumab_iv_infusion(kb: KnowledgeBase) -> None:
     no = {"anaphylaxis": False, "angioedema": False}
     a = answer(
-        kb, "herceptin", "infusion_reaction", 2,
+        kb,
+        "herceptin",
+        "infusion_reaction",
+        2,
         modifiers={**no, "dyspnoea_or_hypotension": True},
     )
     assert a.action is Action.interrupt_infusion
@@ -239,7 +250,10 @@ def test_trastuzumab_iv_infusion(kb: KnowledgeBase) -> None:
     ana = answer(kb, "herceptin", "infusion_reaction", 2, modifiers={"anaphylaxis": True})
     assert ana.action is Action.discontinue_permanently
     mild = answer(
-        kb, "herceptin", "infusion_reaction", 1,
+        kb,
+        "herceptin",
+        "infusion_reaction",
+        1,
         modifiers={**no, "dyspnoea_or_hypotension": False},
     )
     assert mild.outcome is Outcome.not_covered  # slowing for mild reactions is not verified
@@ -264,8 +278,10 @@ def test_hylecta_severe_hypersensitivity_stops(kb: KnowledgeBase) -> None:
     a = answer(kb, "herceptin_hylecta", "hypersensitivity", 3)
     assert a.action is Action.discontinue_permanently
     assert cites(a, "HYL-PI", "5.5")
-    assert any("no fixed observation period" in n.text for n in answer(
-        kb, "herceptin_hylecta", "ild_pneumonitis", 1).notes)
+    assert any(
+        "no fixed observation period" in n.text
+        for n in answer(kb, "herceptin_hylecta", "ild_pneumonitis", 1).notes
+    )
 
 
 def test_perjeta_observation_and_stop(kb: KnowledgeBase) -> None:
@@ -285,11 +301,17 @@ def test_phesgo_observation(kb: KnowledgeBase) -> None:
 
 
 def test_margenza_infusion(kb: KnowledgeBase) -> None:
-    slow = answer(kb, "margenza", "infusion_reaction", 2, modifiers={"dyspnoea_or_hypotension": False})
+    slow = answer(
+        kb, "margenza", "infusion_reaction", 2, modifiers={"dyspnoea_or_hypotension": False}
+    )
     assert slow.action is Action.slow_infusion
-    stop = answer(kb, "margenza", "infusion_reaction", 3, modifiers={"dyspnoea_or_hypotension": False})
+    stop = answer(
+        kb, "margenza", "infusion_reaction", 3, modifiers={"dyspnoea_or_hypotension": False}
+    )
     assert stop.action is Action.discontinue_permanently
-    dys = answer(kb, "margenza", "infusion_reaction", 2, modifiers={"dyspnoea_or_hypotension": True})
+    dys = answer(
+        kb, "margenza", "infusion_reaction", 2, modifiers={"dyspnoea_or_hypotension": True}
+    )
     assert dys.action is Action.interrupt_infusion
     assert cites(dys, "MAR-PI", "infusion-related")
 
@@ -432,7 +454,7 @@ def test_neratinib_graded_diarrhoea_is_not_covered(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("days", "resume_at", "final"),
     [
-        (21, ResumeLevel.one_level_lower, Action.continue_treatment),
+        (21, ResumeLevel.one_level_lower, Action.resume_treatment),
         (22, ResumeLevel.stop, Action.discontinue_permanently),
     ],
 )
@@ -440,9 +462,7 @@ def test_neratinib_grade3_liver_three_week_boundary(
     kb: KnowledgeBase, days: int, resume_at: ResumeLevel, final: Action
 ) -> None:
     for t in ("alt_ast_increased", "bilirubin_increased"):
-        a = answer(
-            kb, "nerlynx", t, 3, days=days, modifiers={"recurrent_after_reduction": False}
-        )
+        a = answer(kb, "nerlynx", t, 3, days=days, modifiers={"recurrent_after_reduction": False})
         assert a.resume is not None and a.resume.resume_at is resume_at
         assert a.final is final
         assert cites(a, "NER-PI", "Table 5")
@@ -529,8 +549,13 @@ def test_open_events_skip_resolved_ones(kb: KnowledgeBase) -> None:
         event("enhertu", "neutropenia", 3, days=5),
         event("enhertu", "ild_pneumonitis", 1, ladder="dose_5_4"),
         AdverseEvent.model_validate(
-            {"product": "enhertu", "type": "neutropenia", "grade": 3, "onset": date(2026, 5, 30),
-             "resolved": date(2026, 6, 10)}
+            {
+                "product": "enhertu",
+                "type": "neutropenia",
+                "grade": 3,
+                "onset": date(2026, 5, 30),
+                "resolved": date(2026, 6, 10),
+            }
         ),
     ]
     found = open_events(kb, events, AS_OF)
