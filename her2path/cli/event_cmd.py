@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
     def event(
         input: Annotated[
             Path | None,
-            typer.Argument(help="JSON file: one adverse event, or a list of them"),
+            typer.Argument(help="JSON file: one adverse event, a list of them, or {as_of, event}"),
         ] = None,
         product: Annotated[str | None, typer.Option(help="Product id, e.g. enhertu")] = None,
         type_: Annotated[
@@ -153,10 +153,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """What the label says to do about an adverse event, and the dose to restart at."""
         kb = knowledge()
-        when = _as_of(as_of)
+        many = False
         if input is not None:
             raw = read_json(input)
-            docs = raw if isinstance(raw, list) else [raw]
+            if isinstance(raw, dict) and "event" in raw:
+                # A worked example: {"as_of": ..., "event": {...}}
+                as_of = as_of or raw.get("as_of")
+                raw = raw["event"]
+            many = isinstance(raw, list)
+            docs = raw if many else [raw]
             events = [parse(AdverseEvent, d) for d in docs]
         else:
             flags = {
@@ -172,9 +177,10 @@ def register(app: typer.Typer) -> None:
                 "modifiers": _modifiers(modifier) if modifier else None,
             }
             events = [event_from_flags(flags)]
+        when = _as_of(as_of)
         answers = [manage_event(kb, e, when) for e in events]
         if format is OutputFormat.json:
-            print_json(answers[0] if input is None or not isinstance(raw, list) else answers)
+            print_json(answers if many else answers[0])
         else:
             for a in answers:
                 print_event(a, out)

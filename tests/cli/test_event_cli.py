@@ -61,6 +61,13 @@ def test_event_file_and_list() -> None:
         assert len(json.loads(out)) == 2
 
 
+def test_event_worked_example_matches_golden() -> None:
+    name = "tdm1-platelets-grade4-lowest-level.json"
+    code, out = invoke("event", str(ROOT / "examples/events" / name), "--format", "json")
+    assert code == 0, out
+    assert out == (ROOT / "tests/golden/events" / name).read_text()
+
+
 def test_event_bad_input_names_the_flag() -> None:
     code, out = invoke(
         "event", "--product", "kadcyla", "--type", "sunburn", "--grade", "7",
