@@ -6,8 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.domain.assessment import Assessment
 from her2path.domain.events import AdverseEvent
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
 from her2path.engine.checklist import ChecklistAnswer
 from her2path.engine.events import EventAnswer
 from her2path.engine.her2 import Her2Answer
@@ -18,6 +20,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "event-input": AdverseEvent,
     "event-result": EventAnswer,
     "checklist-result": ChecklistAnswer,
+    "patient": Patient,
+    "assessment": Assessment,
 }
 
 

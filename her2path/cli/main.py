@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from her2path.cli import demo_cmd, event_cmd, her2_cmd, kb_cmd
+from her2path.cli import assess_cmd, demo_cmd, event_cmd, her2_cmd, kb_cmd
 
 app = typer.Typer(
     name="her2path",
@@ -22,6 +22,7 @@ app = typer.Typer(
 kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
+assess_cmd.register(app)
 event_cmd.register(app)
 
 

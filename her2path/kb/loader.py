@@ -47,6 +47,12 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "ingredients": Part(file="ingredients.yaml"),
+    "products": Part(items="products/*.yaml"),
+    "indications": Part(file="indications.yaml"),
+    "regimens": Part(file="regimens.yaml"),
+    "safety": Part(file="safety.yaml"),
+    "reproductive": Part(file="reproductive.yaml"),
     "adverse_events": Part(
         file="adverse_events/_dose_levels.yaml", merge={"products": "adverse_events/[a-z]*.yaml"}
     ),

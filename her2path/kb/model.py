@@ -8,6 +8,14 @@ from her2path.kb.adverse_events import AdverseEventKnowledge
 from her2path.kb.checklists import Checklist
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.reproductive import ReproductiveKnowledge
+from her2path.kb.therapy import (
+    IndicationKnowledge,
+    IngredientKnowledge,
+    Product,
+    RegimenKnowledge,
+    SafetyKnowledge,
+)
 
 
 class KBMeta(KBModel):
@@ -27,6 +35,12 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    ingredients: IngredientKnowledge
+    products: list[Product]
+    indications: IndicationKnowledge
+    regimens: RegimenKnowledge
+    safety: SafetyKnowledge
+    reproductive: ReproductiveKnowledge
     adverse_events: AdverseEventKnowledge
     checklists: list[Checklist] = Field(default_factory=list)
 
