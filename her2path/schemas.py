@@ -13,6 +13,7 @@ from her2path.domain.patient import Patient
 from her2path.engine.checklist import ChecklistAnswer
 from her2path.engine.events import EventAnswer
 from her2path.engine.her2 import Her2Answer
+from her2path.engine.windows import WindowsAnswer
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-input": Her2Case,
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "event-input": AdverseEvent,
     "event-result": EventAnswer,
     "checklist-result": ChecklistAnswer,
+    "contraception-result": WindowsAnswer,
     "patient": Patient,
     "assessment": Assessment,
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from her2path.cli import assess_cmd, demo_cmd, event_cmd, her2_cmd, kb_cmd
+from her2path.cli import assess_cmd, demo_cmd, event_cmd, her2_cmd, kb_cmd, window_cmd
 
 app = typer.Typer(
     name="her2path",
@@ -24,6 +24,7 @@ her2_cmd.register(app)
 demo_cmd.register(app)
 assess_cmd.register(app)
 event_cmd.register(app)
+window_cmd.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

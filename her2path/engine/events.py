@@ -439,8 +439,14 @@ def open_events(kb: KnowledgeBase, events: list[AdverseEvent], as_of: date) -> l
     An event counts as open when it has not resolved by ``as_of``; resolved events
     are left out, since their restart decision belongs to the past.
     """
-    return [
-        manage_event(kb, e.model_copy(update={"resolved": None}), as_of)
-        for e in events
-        if e.onset <= as_of and (e.resolved is None or e.resolved > as_of)
-    ]
+    answers: list[EventAnswer] = []
+    for i, e in enumerate(events):
+        if e.onset > as_of or (e.resolved is not None and e.resolved <= as_of):
+            continue
+        try:
+            answers.append(manage_event(kb, e.model_copy(update={"resolved": None}), as_of))
+        except InputError as exc:
+            raise InputError(
+                [Problem(f"adverse_events[{i}].{p.where}", p.message) for p in exc.problems]
+            ) from None
+    return answers
