@@ -228,9 +228,12 @@ class AdverseEventKnowledge(KBModel):
 
     def kb_check(self, kb: object) -> list[tuple[tuple[str | int, ...], str]]:
         found: list[tuple[tuple[str | int, ...], str]] = []
+        known = {p.id for p in getattr(kb, "products", [])}
         seen: dict[str, int] = {}
         for i, p in enumerate(self.products):
             for pid in p.products:
+                if known and pid not in known:
+                    found.append((("products", i), f"unknown product id '{pid}'"))
                 if pid in seen:
                     found.append((("products", i), f"product '{pid}' is in two rule files"))
                 seen[pid] = i
@@ -247,4 +250,8 @@ class AdverseEventKnowledge(KBModel):
                                 f"rule reduces a level but product '{pid}' has no reduction ladder",
                             )
                         )
+        for k, lad in enumerate(self.dose_levels.ladders):
+            for pid in lad.products:
+                if known and pid not in known:
+                    found.append((("dose_levels", "ladders", k), f"unknown product id '{pid}'"))
         return found

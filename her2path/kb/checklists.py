@@ -65,6 +65,12 @@ class Checklist(KBModel):
     product: str = Field(pattern=r"^[a-z0-9_]+$")
     items: list[ChecklistItem] = Field(min_length=1)
 
+    def kb_check(self, kb: object) -> list[tuple[tuple[str | int, ...], str]]:
+        known = {p.id for p in getattr(kb, "products", [])}
+        if known and self.product not in known:
+            return [(("product",), f"unknown product id '{self.product}'")]
+        return []
+
     @model_validator(mode="after")
     def _unique(self) -> Checklist:
         ids = [i.id for i in self.items]

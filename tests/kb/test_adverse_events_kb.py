@@ -103,3 +103,11 @@ def test_checklist_item_without_parameters_is_reported(kb_copy: Path) -> None:
     edit(kb_copy / "checklists/tukysa.yaml", lambda d: d["items"][1].update(labs=[]))
     found = problems(kb_copy)
     assert any("checklists/tukysa.yaml" in p and "needs labs" in p for p in found)
+
+
+def test_unknown_product_ids_are_reported(kb_copy: Path) -> None:
+    edit(kb_copy / "adverse_events/keytruda.yaml", lambda d: d["products"].append("keytrudaa"))
+    edit(kb_copy / "checklists/keytruda.yaml", lambda d: d.update(product="keytrudo"))
+    found = problems(kb_copy)
+    assert any("keytruda.yaml" in p and "unknown product id 'keytrudaa'" in p for p in found)
+    assert any("checklists/keytruda.yaml" in p and "'keytrudo'" in p for p in found)
