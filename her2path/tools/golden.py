@@ -19,6 +19,7 @@ from her2path.domain.her2 import Her2Case
 from her2path.domain.patient import Patient
 from her2path.engine.assess import assess
 from her2path.engine.checklist import pretreatment_checklist
+from her2path.engine.course import WorkedCourse, review_worked_course
 from her2path.engine.events import manage_event
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
@@ -49,6 +50,13 @@ def normalise(value: Any) -> Any:
     if isinstance(value, list):
         return [normalise(v) for v in value]
     return value
+
+
+def course_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one worked course (examples/courses), version replaced."""
+    result = review_worked_course(kb, parse(WorkedCourse, read_json(example)))
+    data = normalise(json.loads(result.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
@@ -86,6 +94,7 @@ def schema_text(name: str) -> str:
 #: golden set name -> (examples folder, renderer); other concerns add their own entries.
 GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
+    "courses": (ROOT / "examples" / "courses", course_golden),
     "assessments": (PATIENTS, assessment_golden),
     "events": (ROOT / "examples" / "events", event_golden),
     "checklists": (ROOT / "examples" / "checklists", checklist_golden),
