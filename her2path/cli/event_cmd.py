@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Dose level before the event: 0 = starting dose")
         ] = None,
         ladder: Annotated[
-            str | None, typer.Option(help="Ladder variant, e.g. dose_5_4, with_capecitabine")
+            str | None, typer.Option(help="Ladder variant, e.g. breast, with_capecitabine")
         ] = None,
         setting: Annotated[str | None, typer.Option(help="early or metastatic")] = None,
         treatment_start: Annotated[

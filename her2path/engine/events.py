@@ -22,6 +22,7 @@ from her2path.errors import InputError, Problem
 from her2path.kb.adverse_events import (
     Action,
     BeyondLowest,
+    DoseLevel,
     Ladder,
     ProductEvents,
     Prophylaxis,
@@ -29,6 +30,7 @@ from her2path.kb.adverse_events import (
     ResumeLevel,
     Rule,
 )
+from her2path.kb.dosing import DoseSpec
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import SourceRef, Verification
 
@@ -97,6 +99,9 @@ class EventAnswer(Explained):
     prophylaxis: ProphylaxisStep | None = None
     next_check: str | None = None
     see: str | None = Field(default=None, description="Rule set to apply instead, e.g. cardiac")
+    see_rules: list[str] = Field(
+        default_factory=list, description="The rule sets that govern the product, e.g. cardiac:tdxd"
+    )
     missing: list[MissingFact] = Field(default_factory=list)
     rule_path: list[RuleStep] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
@@ -138,26 +143,80 @@ def _match(rule: Rule, event: AdverseEvent) -> tuple[bool, list[str]]:
     return True, missing
 
 
-def _ladder(kb: KnowledgeBase, event: AdverseEvent) -> tuple[Ladder | None, MissingFact | None]:
-    ladders = kb.adverse_events.dose_levels.for_product(event.product)
-    variants = sorted(lad.variant for lad in ladders if lad.variant is not None)
+def _dose_text(value: float, spec: DoseSpec) -> str:
+    """A ladder level as a clinician writes it, e.g. '250 mg twice daily'."""
+    amount = f"{value:,g} {spec.basis.unit}"
+    if spec.per_day == 2:
+        return f"{amount} twice daily"
+    if spec.interval_days == 1:
+        return f"{amount} once daily"
+    if spec.interval_days % 7 == 0:
+        weeks = spec.interval_days // 7
+        return f"{amount} every {weeks} week{'s' if weeks > 1 else ''}"
+    return f"{amount} every {spec.interval_days} days"
+
+
+def ladders_for(kb: KnowledgeBase, product: str) -> list[Ladder]:
+    """The product's reduction ladders from the dosing knowledge, with this section's policy."""
+    drug = kb.dosing.by_id().get(product)
+    if drug is None:
+        return []
+    policy = kb.adverse_events.dose_levels.policy_for(product)
+    beyond = policy.beyond_lowest if policy is not None else BeyondLowest.discontinue
+    extra = list(policy.sources) if policy is not None else []
+    if not drug.reductions:
+        return [
+            Ladder(
+                id=f"dosing.{drug.id}.none",
+                product=product,
+                levels=[DoseLevel(level=0, dose=drug.no_reduction or "label dose")],
+                reductions_allowed=False,
+                sources=drug.sources,
+            )
+        ]
+    specs = {sp.id: sp for sp in drug.specs}
+    found: list[Ladder] = []
+    for lad in drug.reductions:
+        spec = specs[lad.specs[0]]
+        found.append(
+            Ladder(
+                id=f"dosing.{drug.id}.{'+'.join(lad.specs)}",
+                product=product,
+                variants=list(lad.specs),
+                levels=[
+                    DoseLevel(level=i, dose=_dose_text(v, spec)) for i, v in enumerate(lad.levels)
+                ],
+                re_escalation_forbidden=not lad.re_escalation,
+                beyond_lowest=beyond,
+                verified=all(sr.verification is not Verification.unverified for sr in lad.sources),
+                sources=[*lad.sources, *extra],
+            )
+        )
+    return found
+
+
+def _ladder(
+    kb: KnowledgeBase, event: AdverseEvent, notes: list[Note]
+) -> tuple[Ladder | None, MissingFact | None]:
+    ladders = ladders_for(kb, event.product)
+    if not ladders:
+        return None, None
+    variants = sorted({v for lad in ladders for v in lad.variants})
     if event.ladder is not None:
-        chosen = [lad for lad in ladders if lad.variant == event.ladder]
+        chosen = [lad for lad in ladders if event.ladder in lad.variants]
         if not chosen:
-            allowed = ", ".join(variants) or "(this product has a single ladder; leave it out)"
+            allowed = ", ".join(variants) or "(this product has no reduction ladder; leave it out)"
             raise InputError(
                 [Problem("ladder", f"unknown ladder '{event.ladder}'; allowed: {allowed}")]
             )
         ladder = chosen[0]
-    elif len(ladders) == 1 and ladders[0].variant is None:
+    elif len(ladders) == 1:
         ladder = ladders[0]
-    elif not ladders:
-        return None, None
     else:
         return None, MissingFact(
             field="ladder",
             needed_for="the restart dose",
-            text=f"Name the dose ladder the patient is on ({', '.join(variants)}); "
+            text=f"Name the dose the patient is on ({', '.join(variants)}); "
             "the label's reductions differ by dose or partner drug.",
         )
     if event.dose_level >= len(ladder.levels):
@@ -170,7 +229,28 @@ def _ladder(kb: KnowledgeBase, event: AdverseEvent) -> tuple[Ladder | None, Miss
                 )
             ]
         )
+    if not ladder.verified:
+        notes.append(
+            Note(
+                code="ladder_not_verified",
+                severity=Severity.warn,
+                text=f"The reduction ladder {ladder.id} is not verified against the label; "
+                f"the restart dose is {NOT_COVERED}.",
+                sources=[*ladder.sources, POLICY_SOURCE],
+            )
+        )
+        return None, None
     return ladder, None
+
+
+def cardiac_rule_sets(kb: KnowledgeBase, event: AdverseEvent) -> list[str]:
+    """The cardiac tables that govern the product (in the event's setting, when given)."""
+    return [
+        f"cardiac:{t.id}"
+        for t in kb.cardiac.tables
+        if event.product in t.drugs
+        and (event.setting is None or event.setting.value in {c.value for c in t.contexts})
+    ]
 
 
 def _resume_option(
@@ -198,7 +278,7 @@ def _resume_option(
         if event.dose_level >= lowest:
             steps.append(
                 RuleStep(
-                    rule=f"dose_levels.{ladder.id}.beyond_lowest",
+                    rule=f"{ladder.id}.beyond_lowest",
                     text=f"A reduction is needed but {ladder.levels[lowest].dose} is already "
                     "the lowest level of the ladder.",
                     outcome=ladder.beyond_lowest.value,
@@ -390,11 +470,34 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
     ladder, ladder_missing = (None, None)
     needs_ladder = any(b.resume_at is not ResumeLevel.stop for b in chosen.resume)
     if needs_ladder:
-        ladder, ladder_missing = _ladder(kb, event)
+        ladder, ladder_missing = _ladder(kb, event, notes)
         if ladder_missing is not None and any(
             b.resume_at is ResumeLevel.one_level_lower for b in chosen.resume
         ):
             missing_facts.append(ladder_missing)
+    see_rules: list[str] = []
+    if chosen.action is Action.see_cardiac_rules:
+        see_rules = cardiac_rule_sets(kb, event)
+        for t in kb.cardiac.tables:
+            if f"cardiac:{t.id}" in see_rules and not t.encoded:
+                notes.append(
+                    Note(
+                        code="cardiac_table_not_encoded",
+                        severity=Severity.warn,
+                        text=f"Cardiac table {t.id} is not encoded: {t.not_encoded_reason}",
+                        sources=t.sources,
+                    )
+                )
+        if not see_rules:
+            notes.append(
+                Note(
+                    code="no_cardiac_table",
+                    severity=Severity.warn,
+                    text=f"No cardiac table governs {event.product} in this setting; "
+                    f"{NOT_COVERED}.",
+                    sources=[POLICY_SOURCE],
+                )
+            )
     resume, options = _resume(chosen, event, ladder, steps, notes)
     final: Action | None = chosen.action
     if chosen.action is Action.withhold:
@@ -426,6 +529,7 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
         prophylaxis=prophylaxis,
         next_check=chosen.next_check,
         see=chosen.see,
+        see_rules=see_rules,
         missing=missing_facts,
         rule_path=steps,
         notes=notes,

@@ -7,8 +7,10 @@ ask for a fact about the event (``when``), and says what to do now
 (``action``), when treatment may restart (``resume_when``) and at which dose
 level (``resume``: branches by days from onset to resolution).
 
-Dose levels are the product's reduction ladder in ``dose_levels.yaml``: level 0
-is the starting dose, level 1 the first reduction, and so on.  Rules speak only
+Dose levels are the product's reduction ladder from the dosing knowledge
+(``knowledge/dosing/``): level 0 is the starting dose, level 1 the first reduction,
+and so on; ``_dose_levels.yaml`` only says where a reduction below the lowest level
+is not "stop".  Rules speak only
 of levels (``same_level``, ``one_level_lower``, ``stop``); the engine walks the
 ladder.  Where a label has no graded rule for an event the knowledge base says
 nothing, and the engine answers "not covered by the label".
@@ -181,36 +183,47 @@ class DoseLevel(KBModel):
 
 
 class Ladder(Sourced):
-    """A product's dose-reduction ladder (level 0 = starting dose)."""
+    """A product's dose-reduction ladder as the adverse-event engine walks it.
 
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
-    products: list[str] = Field(min_length=1)
-    variant: str | None = Field(
-        default=None, description="When a product has several ladders (dose or partner)"
+    Built from the dosing knowledge (``knowledge/dosing/``) by
+    :func:`her2path.engine.events.ladders_for`, with this section's policy for what a
+    reduction below the lowest level means.  Level 0 is the starting dose.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_.+]+$")
+    product: str
+    variants: list[str] = Field(
+        default_factory=list, description="Dose spec ids the ladder applies to"
     )
     levels: list[DoseLevel] = Field(default_factory=list)
     reductions_allowed: bool = True
     re_escalation_forbidden: bool = True
     beyond_lowest: BeyondLowest = BeyondLowest.discontinue
+    verified: bool = Field(default=True, description="False when a source is unverified (M)")
 
     @model_validator(mode="after")
     def _levels(self) -> Ladder:
         if [d.level for d in self.levels] != list(range(len(self.levels))):
             raise ValueError("levels must be numbered 0, 1, 2, ... in order")
-        if self.reductions_allowed and len(self.levels) < 2:
-            raise ValueError("a ladder with reductions needs at least two levels")
         return self
 
 
-class DoseLevels(KBModel):
-    ladders: list[Ladder] = Field(default_factory=list)
+class LadderPolicy(Sourced):
+    """What a reduction below a product's lowest level means, where not 'stop'."""
 
-    def for_product(self, product: str, variant: str | None = None) -> list[Ladder]:
-        return [
-            lad
-            for lad in self.ladders
-            if product in lad.products and (variant is None or lad.variant == variant)
-        ]
+    products: list[str] = Field(min_length=1)
+    beyond_lowest: BeyondLowest
+    text: str = Field(min_length=3)
+
+
+class DoseLevels(KBModel):
+    policies: list[LadderPolicy] = Field(default_factory=list)
+
+    def policy_for(self, product: str) -> LadderPolicy | None:
+        for p in self.policies:
+            if product in p.products:
+                return p
+        return None
 
 
 class AdverseEventKnowledge(KBModel):
@@ -229,6 +242,16 @@ class AdverseEventKnowledge(KBModel):
     def kb_check(self, kb: object) -> list[tuple[tuple[str | int, ...], str]]:
         found: list[tuple[tuple[str | int, ...], str]] = []
         known = {p.id for p in getattr(kb, "products", [])}
+        dosing = getattr(kb, "dosing", None)
+        reductions: dict[str, bool] | None = (
+            {pid: bool(d.reductions) for pid, d in dosing.by_id().items()}
+            if dosing is not None
+            else None
+        )
+        cardiac = getattr(kb, "cardiac", None)
+        cardiac_drugs: set[str] | None = (
+            {d for t in cardiac.tables for d in t.drugs} if cardiac is not None else None
+        )
         seen: dict[str, int] = {}
         for i, p in enumerate(self.products):
             for pid in p.products:
@@ -239,19 +262,27 @@ class AdverseEventKnowledge(KBModel):
                 seen[pid] = i
             for j, r in enumerate(p.rules):
                 lowers = any(b.resume_at is ResumeLevel.one_level_lower for b in r.resume)
-                if not lowers:
-                    continue
-                for pid in p.products:
-                    ladders = self.dose_levels.for_product(pid)
-                    if not ladders or not all(lad.reductions_allowed for lad in ladders):
+                for pid in p.products if lowers else []:
+                    if reductions is not None and not reductions.get(pid):
                         found.append(
                             (
                                 ("products", i, "rules", j),
-                                f"rule reduces a level but product '{pid}' has no reduction ladder",
+                                f"rule reduces a level but product '{pid}' has no reduction "
+                                "ladder in the dosing knowledge",
                             )
                         )
-        for k, lad in enumerate(self.dose_levels.ladders):
-            for pid in lad.products:
+                tables = cardiac_drugs
+                if r.action is Action.see_cardiac_rules and tables is not None:
+                    for pid in p.products:
+                        if pid not in tables:
+                            found.append(
+                                (
+                                    ("products", i, "rules", j),
+                                    f"no cardiac table governs product '{pid}'",
+                                )
+                            )
+        for k, pol in enumerate(self.dose_levels.policies):
+            for pid in pol.products:
                 if known and pid not in known:
-                    found.append((("dose_levels", "ladders", k), f"unknown product id '{pid}'"))
+                    found.append((("dose_levels", "policies", k), f"unknown product id '{pid}'"))
         return found

@@ -22,7 +22,7 @@ def invoke(*args: str) -> tuple[int, str]:
 def test_event_flags_json() -> None:
     code, out = invoke(
         "event", "--product", "enhertu", "--type", "ild_pneumonitis", "--grade", "1",
-        "--onset", "2026-01-31", "--resolved", "2026-03-01", "--ladder", "dose_5_4",
+        "--onset", "2026-01-31", "--resolved", "2026-03-01", "--ladder", "breast",
         "--as-of", "2026-03-05", "--format", "json",
     )  # fmt: skip
     assert code == 0, out

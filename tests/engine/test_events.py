@@ -32,7 +32,7 @@ def test_every_rule_is_reachable_and_cites_its_sources(kb: KnowledgeBase) -> Non
         if rule.when.setting is not None:
             extra["setting"] = rule.when.setting.value
         if product == "enhertu":
-            extra["ladder"] = "dose_5_4"
+            extra["ladder"] = "breast"
         if product == "tykerb":
             extra["ladder"] = "with_capecitabine"
         grade = rule.grades[0] if rule.grades else 1
@@ -56,7 +56,7 @@ def test_every_rule_is_reachable_and_cites_its_sources(kb: KnowledgeBase) -> Non
 def test_tdxd_grade1_ild_28_day_boundary(
     kb: KnowledgeBase, days: int, level: int, dose: str
 ) -> None:
-    a = answer(kb, "enhertu", "ild_pneumonitis", 1, days=days, ladder="dose_5_4")
+    a = answer(kb, "enhertu", "ild_pneumonitis", 1, days=days, ladder="breast")
     assert a.action is Action.withhold
     assert a.resume is not None
     assert a.resume.dose_level == level
@@ -68,15 +68,15 @@ def test_tdxd_grade1_ild_28_day_boundary(
 
 
 def test_tdxd_grade1_ild_resolved_late_at_lowest_level_means_stop(kb: KnowledgeBase) -> None:
-    a = answer(kb, "enhertu", "ild_pneumonitis", 1, days=29, ladder="dose_5_4", dose_level=2)
+    a = answer(kb, "enhertu", "ild_pneumonitis", 1, days=29, ladder="breast", dose_level=2)
     assert a.resume is not None
     assert a.resume.resume_at is ResumeLevel.stop
     assert a.final is Action.discontinue_permanently
-    assert "dose_levels.enhertu_5_4.beyond_lowest" in rule_ids(a)
+    assert "dosing.enhertu.breast.beyond_lowest" in rule_ids(a)
 
 
 def test_tdxd_grade1_ild_ongoing_gives_dated_branches(kb: KnowledgeBase) -> None:
-    a = answer(kb, "enhertu", "ild_pneumonitis", 1, ladder="dose_5_4", dose_level=1)
+    a = answer(kb, "enhertu", "ild_pneumonitis", 1, ladder="breast", dose_level=1)
     assert a.resume is None and a.final is None
     deadline = (ONSET + timedelta(days=28)).isoformat()
     assert [o.condition for o in a.resume_options] == [
@@ -327,24 +327,42 @@ def test_margenza_unknown_dyspnoea_answers_but_warns(kb: KnowledgeBase) -> None:
 
 
 @pytest.mark.parametrize(
-    ("product", "see"),
+    ("product", "setting", "see"),
     [
-        ("herceptin", "cardiac:trastuzumab_iv"),
-        ("ogivri", "cardiac:trastuzumab_iv"),
-        ("herceptin_hylecta", "cardiac:herceptin_hylecta"),
-        ("perjeta", "cardiac:perjeta"),
-        ("phesgo", "cardiac:phesgo"),
-        ("kadcyla", "cardiac:kadcyla"),
-        ("enhertu", "cardiac:enhertu"),
-        ("margenza", "cardiac:margenza"),
-        ("tykerb", "cardiac:tykerb"),
+        ("herceptin", None, ["cardiac:trastuzumab"]),
+        ("ogivri", "early", ["cardiac:trastuzumab"]),
+        ("herceptin_hylecta", None, ["cardiac:trastuzumab"]),
+        ("perjeta", None, ["cardiac:pertuzumab_early", "cardiac:pertuzumab_metastatic"]),
+        ("phesgo", "early", ["cardiac:pertuzumab_early"]),
+        ("kadcyla", "metastatic", ["cardiac:tdm1_metastatic"]),
+        ("enhertu", None, ["cardiac:tdxd"]),
+        ("margenza", None, ["cardiac:margetuximab"]),
+        ("tykerb", "metastatic", ["cardiac:lapatinib"]),
     ],
 )
-def test_lv_dysfunction_links_to_cardiac_rules(kb: KnowledgeBase, product: str, see: str) -> None:
-    a = answer(kb, product, "left_ventricular_dysfunction", 2)
+def test_lv_dysfunction_links_to_cardiac_rules(
+    kb: KnowledgeBase, product: str, setting: str | None, see: list[str]
+) -> None:
+    extra = {"setting": setting} if setting else {}
+    a = answer(kb, product, "left_ventricular_dysfunction", 2, **extra)
     assert a.action is Action.see_cardiac_rules
-    assert a.see == see
+    assert a.see == "cardiac"
+    assert a.see_rules == see
     assert a.resume is None and not a.resume_options  # no copy of the cardiac thresholds
+    tables = {t.id for t in kb.cardiac.tables}
+    assert all(ref.split(":", 1)[1] in tables for ref in a.see_rules)
+
+
+def test_lv_dysfunction_on_tdm1_early_says_table_not_encoded(kb: KnowledgeBase) -> None:
+    a = answer(kb, "kadcyla", "left_ventricular_dysfunction", 2, setting="early")
+    assert a.see_rules == ["cardiac:tdm1_early"]
+    assert any(n.code == "cardiac_table_not_encoded" for n in a.notes)
+
+
+def test_lv_dysfunction_without_a_table_in_the_setting(kb: KnowledgeBase) -> None:
+    a = answer(kb, "tykerb", "left_ventricular_dysfunction", 2, setting="early")
+    assert a.see_rules == []
+    assert any(n.code == "no_cardiac_table" for n in a.notes)
 
 
 # --------------------------------------------------------------------------- tucatinib
@@ -547,7 +565,7 @@ def test_event_validation() -> None:
 def test_open_events_skip_resolved_ones(kb: KnowledgeBase) -> None:
     events = [
         event("enhertu", "neutropenia", 3, days=5),
-        event("enhertu", "ild_pneumonitis", 1, ladder="dose_5_4"),
+        event("enhertu", "ild_pneumonitis", 1, ladder="breast"),
         AdverseEvent.model_validate(
             {
                 "product": "enhertu",

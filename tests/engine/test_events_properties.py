@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from her2path.domain.events import AdverseEvent
-from her2path.engine.events import NOT_COVERED, Outcome, manage_event
+from her2path.engine.events import NOT_COVERED, Outcome, ladders_for, manage_event
 from her2path.errors import InputError
 from her2path.kb import load_default
 from her2path.kb.adverse_events import Action, EventSetting, EventType, Modifier, ResumeLevel
@@ -22,7 +22,7 @@ AS_OF = date(2026, 12, 31)
 @st.composite
 def events(draw: st.DrawFn) -> AdverseEvent:
     product = draw(st.sampled_from(PRODUCTS))
-    ladders = KB.adverse_events.dose_levels.for_product(product)
+    ladders = ladders_for(KB, product)
     ladder = draw(st.sampled_from(ladders)) if ladders else None
     top = len(ladder.levels) - 1 if ladder else 0
     onset = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 300)))
@@ -36,8 +36,8 @@ def events(draw: st.DrawFn) -> AdverseEvent:
             st.dictionaries(st.sampled_from(list(Modifier)).map(str), st.booleans(), max_size=3)
         ),
     }
-    if ladder is not None and ladder.variant is not None and draw(st.booleans()):
-        doc["ladder"] = ladder.variant
+    if ladder is not None and ladder.variants and draw(st.booleans()):
+        doc["ladder"] = draw(st.sampled_from(ladder.variants))
     if draw(st.booleans()):
         doc["resolved"] = onset + timedelta(days=draw(st.integers(0, 60)))
     if draw(st.booleans()):

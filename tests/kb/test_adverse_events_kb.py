@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from her2path.engine.events import ladders_for
 from her2path.errors import KnowledgeBaseError
 from her2path.kb import KnowledgeBase, load
 from her2path.kb.loader import default_dir
@@ -43,7 +44,7 @@ def problems(root: Path) -> list[str]:
 def test_every_fixed_product_has_rules_and_a_ladder(kb: KnowledgeBase) -> None:
     assert set(kb.adverse_events.known_products()) == FIXED_PRODUCTS
     for pid in FIXED_PRODUCTS:
-        assert kb.adverse_events.dose_levels.for_product(pid), pid
+        assert ladders_for(kb, pid), pid
 
 
 def test_no_rule_cites_an_unverified_source(kb: KnowledgeBase) -> None:
@@ -91,12 +92,40 @@ def test_open_branch_must_be_last(kb_copy: Path) -> None:
     assert any("only the last resume branch" in p for p in problems(kb_copy))
 
 
-def test_ladder_levels_must_be_in_order(kb_copy: Path) -> None:
+def test_ladder_policy_product_must_exist(kb_copy: Path) -> None:
     def change(d: Any) -> None:
-        d["dose_levels"]["ladders"][0]["levels"][1]["level"] = 5
+        d["dose_levels"]["policies"][0]["products"].append("tykerbb")
 
     edit(kb_copy / "adverse_events/_dose_levels.yaml", change)
-    assert any("numbered 0, 1, 2" in p for p in problems(kb_copy))
+    assert any("unknown product id 'tykerbb'" in p for p in problems(kb_copy))
+
+
+def test_cardiac_link_needs_a_cardiac_table(kb_copy: Path) -> None:
+    def change(d: Any) -> None:
+        d["drugs"] = ["perjeta"]
+
+    edit(kb_copy / "cardiac/tables/margetuximab.yaml", change)
+    found = problems(kb_copy)
+    assert any(
+        "margenza.yaml" in p and "no cardiac table governs product 'margenza'" in p for p in found
+    )
+
+
+def test_ladders_come_from_the_dosing_knowledge(kb: KnowledgeBase) -> None:
+    (kad,) = ladders_for(kb, "kadcyla")
+    assert [lv.dose for lv in kad.levels] == [
+        "3.6 mg/kg every 3 weeks",
+        "3 mg/kg every 3 weeks",
+        "2.4 mg/kg every 3 weeks",
+    ]
+    assert kad.re_escalation_forbidden and kad.verified
+    enh = {tuple(lad.variants): lad for lad in ladders_for(kb, "enhertu")}
+    assert enh[("breast",)].verified and not enh[("gastric",)].verified
+    (tuk,) = ladders_for(kb, "tukysa")
+    assert tuk.levels[-1].dose == "150 mg twice daily"
+    assert all(lad.beyond_lowest.value == "not_covered" for lad in ladders_for(kb, "tykerb"))
+    (her,) = ladders_for(kb, "ogivri")
+    assert not her.reductions_allowed
 
 
 def test_checklist_item_without_parameters_is_reported(kb_copy: Path) -> None:
