@@ -21,7 +21,7 @@ from her2path.errors import InputError, Problem
 from her2path.kb.checklists import CheckKind, Checklist, ChecklistItem
 from her2path.kb.her2 import ExpressionCategory
 from her2path.kb.model import KnowledgeBase
-from her2path.kb.provenance import SourceRef
+from her2path.kb.provenance import SourceRef, Verification
 
 
 class ItemStatus(StrEnum):
@@ -109,6 +109,16 @@ def _lvef(item: ChecklistItem, patient: Patient, as_of: date) -> tuple[ItemStatu
     return ItemStatus.met, f"latest LVEF {last.percent:g}% {why}"
 
 
+def _pregnancy_window(kb: KnowledgeBase) -> tuple[int | None, list[SourceRef]]:
+    """The local pregnancy-check window of the safety rules (decision 0104), in days."""
+    for rule in kb.safety.rules:
+        if rule.trigger.value == "pregnancy_unverified" and rule.max_age is not None:
+            days = (rule.max_age.after(date(2000, 1, 1)) - date(2000, 1, 1)).days
+            policy = [s for s in rule.sources if s.verification is Verification.project_policy]
+            return days, policy
+    return None, []
+
+
 def _pregnancy(item: ChecklistItem, patient: Patient, as_of: date) -> tuple[ItemStatus, str]:
     if patient.can_become_pregnant is False:
         return ItemStatus.met, "not applicable: the patient cannot become pregnant"
@@ -155,18 +165,23 @@ def _pdl1(item: ChecklistItem, patient: Patient) -> tuple[ItemStatus, str]:
 def evaluate_item(
     kb: KnowledgeBase, item: ChecklistItem, patient: Patient, as_of: date
 ) -> ChecklistResult:
+    extra: list[SourceRef] = []
     if item.check is CheckKind.her2_category:
         status, fact = _her2(kb, item, patient)
     elif item.check is CheckKind.lvef_recorded:
         status, fact = _lvef(item, patient, as_of)
     elif item.check is CheckKind.pregnancy_status:
+        days, policy = _pregnancy_window(kb) if item.max_age_days is None else (None, [])
+        if days is not None:
+            item = item.model_copy(update={"max_age_days": days})
+            extra = [s for s in policy if s not in item.sources]
         status, fact = _pregnancy(item, patient, as_of)
     elif item.check is CheckKind.labs_recorded:
         status, fact = _labs(item, patient, as_of)
     else:
         status, fact = _pdl1(item, patient)
     return ChecklistResult(
-        id=item.id, text=item.text, status=status, fact=fact, sources=item.sources
+        id=item.id, text=item.text, status=status, fact=fact, sources=[*item.sources, *extra]
     )
 
 

@@ -99,6 +99,14 @@ def test_pregnancy_status(kb: KnowledgeBase) -> None:
         can_become_pregnant=True, pregnancy={"status": "not_pregnant", "checked": "2026-05-30"}
     )
     assert status(kb, "perjeta", checked)["perjeta.pregnancy"] is ItemStatus.met
+    stale = patient(
+        can_become_pregnant=True, pregnancy={"status": "not_pregnant", "checked": "2026-05-20"}
+    )
+    item = next(
+        i for i in pretreatment_checklist(kb, "perjeta", stale, AS_OF).items if "pregnancy" in i.id
+    )
+    assert item.status is ItemStatus.not_met  # older than the local window (decision 0104)
+    assert any(s.source == "HER2PATH" and "0104" in s.where for s in item.sources)
     pregnant = patient(can_become_pregnant=True, pregnancy={"status": "pregnant"})
     assert status(kb, "perjeta", pregnant)["perjeta.pregnancy"] is ItemStatus.not_met
 
