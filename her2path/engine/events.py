@@ -410,6 +410,18 @@ def manage_event(kb: KnowledgeBase, event: AdverseEvent, as_of: date) -> EventAn
         raise InputError([Problem("resolved", f"is after the as-of date {as_of.isoformat()}")])
     if event.onset > as_of:
         raise InputError([Problem("onset", f"is after the as-of date {as_of.isoformat()}")])
+    ladders = ladders_for(kb, event.product)
+    top = max((len(lad.levels) for lad in ladders), default=0) - 1
+    if ladders and event.dose_level > top:
+        raise InputError(
+            [
+                Problem(
+                    "dose_level",
+                    f"level {event.dose_level} does not exist for {event.product}; "
+                    f"allowed: 0-{top} (0 = starting dose)",
+                )
+            ]
+        )
     prophylaxis = _prophylaxis(kb, event)
     pending: list[tuple[Rule, list[str]]] = []
     chosen: Rule | None = None

@@ -548,6 +548,13 @@ def test_unknown_product_and_ladder_are_input_errors(kb: KnowledgeBase) -> None:
     assert exc.value.problems[0].where == "dose_level"
 
 
+def test_dose_level_above_the_ladder_is_rejected_for_any_event(kb: KnowledgeBase) -> None:
+    with pytest.raises(InputError) as exc:
+        answer(kb, "herceptin", "ild_pneumonitis", 2, dose_level=1)
+    assert exc.value.problems[0].where == "dose_level"
+    assert "allowed: 0-0" in exc.value.problems[0].message
+
+
 def test_dates_after_as_of_are_rejected(kb: KnowledgeBase) -> None:
     with pytest.raises(InputError):
         manage_event(kb, event("enhertu", "neutropenia", 3), ONSET - timedelta(days=1))
