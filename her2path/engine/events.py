@@ -156,8 +156,21 @@ def _dose_text(value: float, spec: DoseSpec) -> str:
     return f"{amount} every {spec.interval_days} days"
 
 
+_LADDERS: dict[tuple[str, str], list[Ladder]] = {}
+
+
 def ladders_for(kb: KnowledgeBase, product: str) -> list[Ladder]:
-    """The product's reduction ladders from the dosing knowledge, with this section's policy."""
+    """The product's reduction ladders from the dosing knowledge, with this section's policy.
+
+    Memoised by knowledge-base version (which includes the content hash) and product.
+    """
+    key = (kb.version, product)
+    if key not in _LADDERS:
+        _LADDERS[key] = _build_ladders(kb, product)
+    return _LADDERS[key]
+
+
+def _build_ladders(kb: KnowledgeBase, product: str) -> list[Ladder]:
     drug = kb.dosing.by_id().get(product)
     if drug is None:
         return []
