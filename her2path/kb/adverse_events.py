@@ -53,7 +53,6 @@ class Modifier(StrEnum):
     dyspnoea_or_hypotension = "dyspnoea_or_hypotension"
     on_antidiarrhoeal_treatment = "on_antidiarrhoeal_treatment"
     recurrent_after_reduction = "recurrent_after_reduction"
-    first_infusion = "first_infusion"
 
 
 class EventSetting(StrEnum):
