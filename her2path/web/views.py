@@ -17,7 +17,7 @@ from her2path.api.routes import PATIENT_ID
 from her2path.api.security import (
     CSRF_COOKIE,
     SESSION_COOKIE,
-    browser_authorised,
+    api_authorised,
     csrf_ok,
     new_csrf_token,
     session_value,
@@ -70,7 +70,7 @@ def render(
 
 def _guard(request: Request) -> Response | None:
     state: AppState = request.app.state.her2path
-    if browser_authorised(state.settings, request):
+    if api_authorised(state.settings, request):  # session cookie, or a bearer token
         return None
     return RedirectResponse("/login", status_code=303)
 

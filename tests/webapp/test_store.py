@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from webapp.helpers import IHC_2PLUS, patient_doc
 
 from her2path.adapters.validation import parse
 from her2path.domain.her2 import IHCResult
@@ -14,6 +13,7 @@ from her2path.errors import InputError
 from her2path.store import PatientStore, open_database
 from her2path.store.records import AdministeredDose
 from her2path.store.repo import Conflict, NotFound
+from webapp.helpers import IHC_2PLUS, patient_doc
 
 
 def test_migrations_are_idempotent_and_patients_round_trip(db_url: str) -> None:
