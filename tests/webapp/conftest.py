@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from her2path.api import create_app
 from her2path.kb import KnowledgeBase
 from her2path.settings import Settings
-from webapp.helpers import TOKEN, fresh_pg_database, pg_admin_url
+from tests.webapp.helpers import TOKEN, fresh_pg_database, pg_admin_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -12,7 +12,7 @@ from types import TracebackType
 
 import httpx
 
-from webapp.helpers import TOKEN
+from tests.webapp.helpers import TOKEN
 
 
 def free_port() -> int:

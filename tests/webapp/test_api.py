@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from her2path.kb import KnowledgeBase
-from webapp.helpers import IHC_2PLUS, ISH_AMPLIFIED, TOKEN, patient_doc
+from tests.webapp.helpers import IHC_2PLUS, ISH_AMPLIFIED, TOKEN, patient_doc
 
 
 def test_interpret_her2_returns_status_rule_path_and_sources(client: TestClient) -> None:

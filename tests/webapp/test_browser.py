@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from webapp.helpers import ARTIFACTS, TOKEN
-from webapp.server import Server
+from tests.webapp.helpers import ARTIFACTS, TOKEN
+from tests.webapp.server import Server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from her2path.store.db import make_engine
-from webapp.helpers import patient_doc
-from webapp.server import Server
+from tests.webapp.helpers import patient_doc
+from tests.webapp.server import Server
 
 WRITERS = 4
 PATIENTS = [f"crash-{i}" for i in range(WRITERS)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from webapp.helpers import IHC_2PLUS, ISH_AMPLIFIED, patient_doc
-from webapp.server import Server
+from tests.webapp.helpers import IHC_2PLUS, ISH_AMPLIFIED, patient_doc
+from tests.webapp.server import Server
 
 NAME = "Zelda Quixote-Marsh"
 PID = "mrn-8675309"

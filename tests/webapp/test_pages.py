@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from her2path.api import create_app
 from her2path.kb import KnowledgeBase
 from her2path.settings import Settings
-from webapp.helpers import TOKEN
+from tests.webapp.helpers import TOKEN
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from schemathesis.checks import not_a_server_error
 from her2path.api import create_app
 from her2path.kb import load_default
 from her2path.settings import Settings
-from webapp.helpers import TOKEN
+from tests.webapp.helpers import TOKEN
 
 _DB = Path(tempfile.mkdtemp(prefix="her2path-st-")) / "st.db"
 APP = create_app(Settings(database_url=f"sqlite:///{_DB}", api_token=TOKEN), load_default())

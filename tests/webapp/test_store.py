@@ -13,7 +13,7 @@ from her2path.errors import InputError
 from her2path.store import PatientStore, open_database
 from her2path.store.records import AdministeredDose
 from her2path.store.repo import Conflict, NotFound
-from webapp.helpers import IHC_2PLUS, patient_doc
+from tests.webapp.helpers import IHC_2PLUS, patient_doc
 
 
 def test_migrations_are_idempotent_and_patients_round_trip(db_url: str) -> None:
