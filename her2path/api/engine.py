@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from datetime import date
-from typing import cast
+from typing import Any, cast
+
+from pydantic import BaseModel
 
 from her2path.domain.assessment import Assessment, Unknown
 from her2path.domain.her2 import DiseaseSetting, Her2Case
@@ -64,3 +66,30 @@ def assess_patient(kb: KnowledgeBase, patient: Patient, as_of: date) -> Assessme
             )
         ],
     )
+
+
+def _optional(module_name: str, attr: str) -> Any:
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, attr, None)
+
+
+def course_state_model() -> type[BaseModel] | None:
+    """The course engine's answer model, when the course engine is present."""
+    model = _optional("her2path.engine.course", "CourseState")
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def course_state(kb: KnowledgeBase, patient: Patient, as_of: date) -> BaseModel | None:
+    """The current course's state (next doses, holds, LVEF due), or None without a course.
+
+    Raises :class:`her2path.errors.InputError` when the course names something the
+    knowledge base does not know.
+    """
+    fn = _optional("her2path.engine.course", "course_state")
+    if fn is None or getattr(patient, "course", None) is None:
+        return None
+    state = fn(kb, patient, as_of)
+    return state if isinstance(state, BaseModel) else None

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from her2path.api.engine import assess_patient
+from her2path.api.engine import assess_patient, course_state, course_state_model
 from her2path.api.errors import ProblemsOut
 from her2path.api.security import require_api_token
 from her2path.api.state import AppState, app_state
@@ -16,7 +16,7 @@ from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case, Her2Result
 from her2path.domain.patient import LVEFReading, Patient
 from her2path.engine.her2 import Her2Answer, interpret
-from her2path.store.records import AdministeredDose
+from her2path.store.records import AdministeredDose, CourseStart
 from her2path.store.repo import AuditRecord, PatientSummary, StoredPatient
 
 PATIENT_ID = r"^[A-Za-z0-9._-]{1,64}$"
@@ -140,6 +140,36 @@ def add_lvef(patient_id: PatientId, reading: LVEFReading, state: State) -> Store
 )
 def add_dose(patient_id: PatientId, dose: AdministeredDose, state: State) -> StoredPatient:
     return state.store.add_dose(patient_id, dose)
+
+
+@router.post(
+    "/patients/{patient_id}/course",
+    status_code=201,
+    responses=WITH_PATIENT,
+    summary="Start a treatment course (doses recorded from then on belong to it)",
+)
+def start_course(patient_id: PatientId, course: CourseStart, state: State) -> StoredPatient:
+    return state.store.add_course(patient_id, course)
+
+
+def _course_state_route(model: type[BaseModel]) -> None:
+    @router.get(
+        "/patients/{patient_id}/course",
+        response_model=model,
+        responses={**WITH_PATIENT, 404: {"description": "Unknown patient, or no current course"}},
+        summary="The current course: next doses, holds, next LVEF check, as of a date",
+    )
+    def get_course_state(patient_id: PatientId, state: State, as_of: AsOf = None) -> Any:
+        stored = state.store.get(patient_id)
+        answer = course_state(state.kb, stored.patient, as_of or _today())
+        if answer is None:
+            raise HTTPException(status_code=404, detail="the patient has no current course")
+        return answer
+
+
+_model = course_state_model()
+if _model is not None:
+    _course_state_route(_model)
 
 
 @router.get(

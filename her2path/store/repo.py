@@ -23,7 +23,7 @@ from her2path.domain.her2 import Her2Result
 from her2path.domain.patient import LVEFReading, Patient
 from her2path.errors import Her2PathError, InputError, Problem
 from her2path.store.db import Database
-from her2path.store.records import AdministeredDose
+from her2path.store.records import AdministeredDose, CourseStart
 from her2path.store.tables import AuditRow, EntryRow, PatientRow
 
 
@@ -39,6 +39,7 @@ class EntryKind(StrEnum):
     her2_result = "her2_result"
     lvef = "lvef"
     dose = "dose"
+    course = "course"
 
 
 class _Out(BaseModel):
@@ -173,6 +174,12 @@ class PatientStore:
     def add_dose(self, patient_id: str, dose: AdministeredDose) -> StoredPatient:
         return self._append(patient_id, EntryKind.dose, dose)
 
+    def add_course(self, patient_id: str, course: CourseStart) -> StoredPatient:
+        """Start a new course; doses recorded from now on belong to it."""
+        if "course" not in Patient.model_fields:
+            raise InputError([Problem("course", "courses are not supported by this build")])
+        return self._append(patient_id, EntryKind.course, course)
+
     def _append(self, patient_id: str, kind: EntryKind, value: BaseModel) -> StoredPatient:
         with self.db.sessions.begin() as s:
             row = s.get(PatientRow, patient_id)
@@ -198,6 +205,7 @@ class PatientStore:
         doc = json.loads(row.document)
         her2 = list(doc.get("her2_results", []))
         lvef = list(doc.get("lvef", []))
+        course: dict[str, Any] | None = doc.get("course")
         doses: list[AdministeredDose] = []
         listed: list[Entry] = []
         for e in entries:
@@ -207,8 +215,16 @@ class PatientStore:
                 her2.append(data)
             elif kind is EntryKind.lvef:
                 lvef.append(data)
+            elif kind is EntryKind.course:
+                course = {**data, "administered": [], "holds": [], "planned": []}
             else:
-                doses.append(AdministeredDose.model_validate(data))
+                dose = AdministeredDose.model_validate(data)
+                doses.append(dose)
+                if course is not None:
+                    course = {
+                        **course,
+                        "administered": [*course.get("administered", []), dose.course_entry()],
+                    }
             listed.append(
                 Entry(
                     seq=e.seq or 0,
@@ -219,6 +235,8 @@ class PatientStore:
             )
         doc["her2_results"] = her2
         doc["lvef"] = sorted(lvef, key=lambda r: str(r.get("date", "")))
+        if course is not None:
+            doc["course"] = course
         patient = parse(Patient, doc)
         return StoredPatient(
             id=row.id,

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
 from her2path.adapters.validation import parse
-from her2path.api.engine import assess_patient
+from her2path.api.engine import assess_patient, course_state
 from her2path.api.routes import PATIENT_ID
 from her2path.api.security import (
     CSRF_COOKIE,
@@ -26,7 +26,7 @@ from her2path.api.security import (
 from her2path.api.state import AppState, app_state
 from her2path.domain.patient import LVEFReading, Patient
 from her2path.errors import InputError, Problem
-from her2path.store.records import AdministeredDose
+from her2path.store.records import AdministeredDose, CourseStart
 from her2path.store.repo import Conflict, NotFound, StoredPatient
 from her2path.web import forms, kbview, patient_view
 
@@ -181,7 +181,12 @@ def _patient_page(
 ) -> HTMLResponse:
     assessment = assess_patient(state.kb, stored.patient, as_of)
     state.audit_assessment("web", stored.patient, as_of, assessment)
-    view = patient_view.build(state.kb, stored, assessment, as_of)
+    course_problems: list[Problem] = []
+    try:
+        course = course_state(state.kb, stored.patient, as_of)
+    except InputError as exc:
+        course, course_problems = None, exc.problems
+    view = patient_view.build(state.kb, stored, assessment, as_of, course)
     return render(
         request,
         "patient.html",
@@ -195,6 +200,9 @@ def _patient_page(
             "sources": kbview.source_index(state.kb),
             "product_ids": view.product_ids,
             "product_options": [(x, x) for x in view.product_ids],
+            "course": course,
+            "course_problems": course_problems,
+            "courses_supported": "course" in Patient.model_fields,
         },
         status_code,
     )
@@ -229,6 +237,9 @@ async def _add(request: Request, state: AppState, patient_id: str, form_name: st
         elif form_name == "lvef":
             value = parse(LVEFReading, forms.nest(data.items()))
             state.store.add_lvef(patient_id, value)
+        elif form_name == "course":
+            value = parse(CourseStart, forms.nest(data.items()))
+            state.store.add_course(patient_id, value)
         else:
             value = parse(AdministeredDose, forms.nest(data.items()))
             state.store.add_dose(patient_id, value)
@@ -258,6 +269,11 @@ async def add_lvef(request: Request, patient_id: str, state: State) -> Response:
 @router.post("/patients/{patient_id}/doses")
 async def add_dose(request: Request, patient_id: str, state: State) -> Response:
     return await _add(request, state, patient_id, "dose")
+
+
+@router.post("/patients/{patient_id}/course")
+async def start_course(request: Request, patient_id: str, state: State) -> Response:
+    return await _add(request, state, patient_id, "course")
 
 
 @router.get("/patients/{patient_id}/report")
