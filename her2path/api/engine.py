@@ -49,22 +49,26 @@ def assess_patient(kb: KnowledgeBase, patient: Patient, as_of: date) -> Assessme
     if full is not None:
         return full(kb, patient, as_of)
     answer: Her2Answer = interpret(kb, her2_case(patient))
-    return Assessment(
-        kb_version=kb.version,
-        patient_id=patient.id,
-        as_of=as_of,
-        her2=answer,
-        options=[],
-        exclusions=[],
-        safety=[],
-        unknowns=[
-            Unknown(
-                field="options",
-                needed_for="treatment options and safety checks",
-                text="Treatment options and safety checks are not assessed by this build; "
-                "only the HER2 status is shown.",
-            )
-        ],
+    context = {"setting": patient.cancer.setting.value, "site": patient.cancer.site.value}
+    return Assessment.model_validate(
+        {
+            "kb_version": kb.version,
+            "patient_id": patient.id,
+            "as_of": as_of,
+            "her2": answer,
+            "options": [],
+            "exclusions": [],
+            "safety": [],
+            "unknowns": [
+                Unknown(
+                    field="options",
+                    needed_for="treatment options and safety checks",
+                    text="Treatment options and safety checks are not assessed by this "
+                    "build; only the HER2 status is shown.",
+                )
+            ],
+            **{k: v for k, v in context.items() if k in Assessment.model_fields},
+        }
     )
 
 

@@ -65,8 +65,8 @@ def lvef_chart(
     for d, v in lln:
         assert v is not None
         parts.append(
-            f'<circle class="lln" cx="{x(d):.1f}" cy="{y(v):.1f}" r="3">'
-            f"<title>LLN {v:g}% on {d.isoformat()}</title></circle>"
+            f'<line class="lln" x1="{x(d) - 7:.1f}" x2="{x(d) + 7:.1f}" '
+            f'y1="{y(v):.1f}" y2="{y(v):.1f}"><title>LLN {v:g}% on {d.isoformat()}</title></line>'
         )
     line = " ".join(f"{x(r.date):.1f},{y(r.percent):.1f}" for r in pts)
     parts.append(f'<polyline class="trend" points="{line}"/>')
@@ -88,5 +88,10 @@ def lvef_chart(
         f'<text class="axis" x="{W - RIGHT}" y="{H - 8}" '
         f'text-anchor="end">{last.isoformat()}</text>'
     )
+    if lln:
+        parts.append(
+            f'<line class="lln" x1="{LEFT + 8}" x2="{LEFT + 22}" y1="{TOP + 2}" y2="{TOP + 2}"/>'
+            f'<text class="axis" x="{LEFT + 26}" y="{TOP + 6}">lower limit of normal</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
