@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_core import to_jsonable_python
+
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import Source
 
@@ -31,9 +33,7 @@ class KBView:
 def build(kb: KnowledgeBase) -> KBView:
     """Every section of the knowledge base, generically: new sections appear by themselves."""
     sections = [
-        Section(
-            name, name.replace("_", " ").capitalize(), getattr(kb, name).model_dump(mode="json")
-        )
+        Section(name, name.replace("_", " ").capitalize(), to_jsonable_python(getattr(kb, name)))
         for name in type(kb).model_fields
         if name not in ("meta", "registry")
     ]
