@@ -51,6 +51,7 @@ class PatientInfo(KBModel):
     her2_statuses: list[StatusText] = Field(default_factory=list)
     heart_checks: PlainText
     no_options_yet: PlainText
+    paused: PlainText = Field(description="Shown when the team has paused a medicine")
     general_call: PlainText
     questions: list[PlainText] = Field(min_length=1)
     products: list[ProductInfo] = Field(min_length=1)

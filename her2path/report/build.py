@@ -7,6 +7,7 @@ the options the team may discuss (not blocked), and those already given or ongoi
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,6 +47,7 @@ class PatientReport(_Out):
     schedule: list[ScheduleItem]
     heart_text: str
     heart_readings: list[HeartReading]
+    next_heart_check: date | None
     call_text: str
     questions: list[str]
     sources: list[SourceRef]
@@ -75,7 +77,13 @@ def _product_ids(stored: StoredPatient, assessment: Assessment) -> list[str]:
     return seen
 
 
-def build_report(kb: KnowledgeBase, stored: StoredPatient, assessment: Assessment) -> PatientReport:
+def build_report(
+    kb: KnowledgeBase,
+    stored: StoredPatient,
+    assessment: Assessment,
+    course: Any | None = None,
+) -> PatientReport:
+    """The report; ``course`` is the course engine's state, when there is a course."""
     info = kb.patient_info
     used: list[SourceRef] = []
 
@@ -115,6 +123,18 @@ def build_report(kb: KnowledgeBase, stored: StoredPatient, assessment: Assessmen
         )
         for d in stored.doses
     ]
+    next_check: date | None = None
+    if course is not None:
+        next_check = course.next_lvef_due
+        for nd in course.next_doses:
+            name = _product_name(info.product(nd.drug), nd.name)
+            if nd.held:
+                schedule.append(
+                    ScheduleItem(when=nd.due, text=f"{name}: {info.paused.text}", planned=True)
+                )
+                cite(info.paused.sources)
+            else:
+                schedule.append(ScheduleItem(when=nd.due, text=f"{name} is due", planned=True))
     cite(info.heart_checks.sources)
     cite(info.general_call.sources)
     for q in info.questions:
@@ -131,6 +151,7 @@ def build_report(kb: KnowledgeBase, stored: StoredPatient, assessment: Assessmen
         schedule=schedule,
         heart_text=info.heart_checks.text,
         heart_readings=[HeartReading(when=r.date, percent=r.percent) for r in stored.patient.lvef],
+        next_heart_check=next_check,
         call_text=info.general_call.text,
         questions=[q.text for q in info.questions],
         sources=used,

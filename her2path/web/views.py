@@ -276,6 +276,13 @@ async def start_course(request: Request, patient_id: str, state: State) -> Respo
     return await _add(request, state, patient_id, "course")
 
 
+def _course_or_none(state: AppState, stored: StoredPatient, as_of: date) -> BaseModel | None:
+    try:
+        return course_state(state.kb, stored.patient, as_of)
+    except InputError:
+        return None
+
+
 @router.get("/patients/{patient_id}/report")
 def report_page(
     request: Request, patient_id: str, state: State, as_of: date | None = None
@@ -290,7 +297,7 @@ def report_page(
     when = as_of or date.today()
     assessment = assess_patient(state.kb, stored.patient, when)
     state.audit_assessment("report", stored.patient, when, assessment)
-    report = build_report(state.kb, stored, assessment)
+    report = build_report(state.kb, stored, assessment, _course_or_none(state, stored, when))
     return HTMLResponse(render_html(report, pdf_link=True))
 
 
@@ -308,7 +315,8 @@ def report_pdf(
     when = as_of or date.today()
     assessment = assess_patient(state.kb, stored.patient, when)
     state.audit_assessment("report-pdf", stored.patient, when, assessment)
-    pdf = render_pdf(build_report(state.kb, stored, assessment))
+    course = _course_or_none(state, stored, when)
+    pdf = render_pdf(build_report(state.kb, stored, assessment, course))
     return Response(
         pdf,
         media_type="application/pdf",

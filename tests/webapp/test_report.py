@@ -89,6 +89,7 @@ def test_each_patient_text_alone_reads_at_grade_8_or_below(kb: KnowledgeBase) ->
     info = kb.patient_info
     texts = [c.text for c in info.her2_categories] + [s.text for s in info.her2_statuses]
     texts += [info.heart_checks.text, info.supports_not_replaces.text, info.no_options_yet.text]
+    texts += [info.paused.text, info.general_call.text]
     for p in info.products:
         block = " ".join(
             [p.how_given, p.time_in_chair, p.pregnancy, p.breastfeeding, p.heart or ""]
