@@ -63,8 +63,8 @@ _CATEGORY_TITLE = {
 }
 
 
-def _product_ids(stored: StoredPatient, assessment: Assessment) -> list[str]:
-    ids: list[str] = []
+def _product_ids(stored: StoredPatient, assessment: Assessment, course: Any | None) -> list[str]:
+    ids: list[str] = [nd.drug for nd in course.next_doses] if course is not None else []
     for option in assessment.options:
         if not option.blocked:
             ids += option.products
@@ -105,7 +105,7 @@ def build_report(
         cite(cat.sources)
 
     medicines: list[ProductInfo] = []
-    for pid in _product_ids(stored, assessment):
+    for pid in _product_ids(stored, assessment, course):
         product = info.product(pid)
         if product is not None and product not in medicines:
             medicines.append(product)
