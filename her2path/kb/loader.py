@@ -48,6 +48,15 @@ LAYOUT: dict[str, Part] = {
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
     "patient_info": Part(file="patient/info.yaml", merge={"products": "patient/products/*.yaml"}),
+    "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
+    "schedules": Part(items="schedules/*.yaml"),
+    "cardiac": Part(file="cardiac/monitoring.yaml", merge={"tables": "cardiac/tables/*.yaml"}),
+    "ingredients": Part(file="ingredients.yaml"),
+    "products": Part(items="products/*.yaml"),
+    "indications": Part(file="indications.yaml"),
+    "regimens": Part(file="regimens.yaml"),
+    "safety": Part(file="safety.yaml"),
+    "reproductive": Part(file="reproductive.yaml"),
 }
 
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.cardiac import CardiacKnowledge
+from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.patient_info import PatientInfo
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.reproductive import ReproductiveKnowledge
+from her2path.kb.schedules import RegimenSchedule
+from her2path.kb.therapy import (
+    IndicationKnowledge,
+    IngredientKnowledge,
+    Product,
+    RegimenKnowledge,
+    SafetyKnowledge,
+)
 
 
 class KBMeta(KBModel):
@@ -27,6 +38,15 @@ class KnowledgeBase(KBModel):
     registry: SourceRegistry
     her2: Her2Knowledge
     patient_info: PatientInfo
+    dosing: DosingCommon
+    schedules: list[RegimenSchedule] = Field(default_factory=list)
+    cardiac: CardiacKnowledge
+    ingredients: IngredientKnowledge
+    products: list[Product]
+    indications: IndicationKnowledge
+    regimens: RegimenKnowledge
+    safety: SafetyKnowledge
+    reproductive: ReproductiveKnowledge
 
     @property
     def version(self) -> str:

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+from her2path.adapters.patient_json import read_patient
 from her2path.adapters.validation import parse, read_json
 from her2path.domain.her2 import Her2Case
+from her2path.engine.assess import assess
+from her2path.engine.course import WorkedCourse, review_worked_course
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
@@ -19,12 +24,46 @@ from her2path.schemas import SCHEMAS, schema_for
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SCHEMA_DIR = ROOT / "docs" / "schemas"
+PATIENTS = ROOT / "examples" / "patients"
+#: The date the example patients are assessed on (they are written as of this date).
+AS_OF = date(2026, 7, 1)
+KB_PLACEHOLDER = "<kb-version>"
 
 
 def her2_golden(kb: KnowledgeBase, example: Path) -> str:
     """The golden text for one HER2 example (the answer as indented JSON)."""
     answer = interpret(kb, parse(Her2Case, read_json(example)))
-    return answer.model_dump_json(indent=2) + "\n"
+    data = normalise(json.loads(answer.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def normalise(value: Any) -> Any:
+    """Replace every ``kb_version`` value by a placeholder (see decision 0105)."""
+    if isinstance(value, dict):
+        return {
+            k: (KB_PLACEHOLDER if k == "kb_version" else normalise(v)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    return value
+
+
+def course_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one worked course (examples/courses), version replaced."""
+    result = review_worked_course(kb, parse(WorkedCourse, read_json(example)))
+    data = normalise(json.loads(result.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one example patient, assessed as of :data:`AS_OF`."""
+    a = assess(kb, read_patient(kb, example, AS_OF), AS_OF)
+    data = normalise(json.loads(a.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def patient_examples() -> list[Path]:
+    return sorted(PATIENTS.glob("*.json"))
 
 
 def schema_text(name: str) -> str:
@@ -34,6 +73,8 @@ def schema_text(name: str) -> str:
 #: golden set name -> (examples folder, renderer); other concerns add their own entries.
 GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
+    "courses": (ROOT / "examples" / "courses", course_golden),
+    "assessments": (PATIENTS, assessment_golden),
 }
 
 
