@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from her2path.api import errors, routes
 from her2path.api.security import SecurityMiddleware
-from her2path.api.state import AppState
+from her2path.api.state import AppState, kb_checker
 from her2path.kb import KnowledgeBase, load_default
 from her2path.settings import Settings
 from her2path.store.db import open_database
@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None, kb: KnowledgeBase | None = None
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.her2path = AppState(settings=settings, kb=kb, db=db, store=PatientStore(db))
+    store = PatientStore(db, kb_checker(kb))
+    app.state.her2path = AppState(settings=settings, kb=kb, db=db, store=store)
     errors.install(app)
     app.include_router(routes.router)
     _mount_optional_routers(app)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from her2path.adapters.patient_json import check_against_kb
 from her2path.api.engine import assess_patient, course_state, course_state_model
 from her2path.api.errors import ProblemsOut
 from her2path.api.security import require_api_token
@@ -16,6 +17,7 @@ from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case, Her2Result
 from her2path.domain.patient import LVEFReading, Patient
 from her2path.engine.her2 import Her2Answer, interpret
+from her2path.errors import InputError
 from her2path.store.records import AdministeredDose, CourseStart
 from her2path.store.repo import AuditRecord, PatientSummary, StoredPatient
 
@@ -85,6 +87,9 @@ def her2_interpret(case: Her2Case, state: State) -> Her2Answer:
 
 @router.post("/assess", summary="Assess a patient document (not stored)")
 def assess(patient: Patient, state: State, as_of: AsOf = None) -> Assessment:
+    problems = check_against_kb(state.kb, patient)
+    if problems:
+        raise InputError(problems)
     when = as_of or _today()
     result = assess_patient(state.kb, patient, when)
     state.audit_assessment("api", patient, when, result)

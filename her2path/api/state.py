@@ -9,13 +9,15 @@ from typing import Any
 from fastapi import Request
 from pydantic import BaseModel
 
+from her2path.adapters.patient_json import check_against_kb, known_drugs
 from her2path.api.security import salted_ref
 from her2path.domain.assessment import Assessment
 from her2path.domain.patient import Patient
+from her2path.errors import Problem
 from her2path.kb.model import KnowledgeBase
 from her2path.settings import Settings
 from her2path.store.db import Database
-from her2path.store.repo import PatientStore
+from her2path.store.repo import Checker, PatientStore, StoredPatient
 
 
 @dataclass
@@ -52,6 +54,25 @@ class AppState:
             input_doc=input_doc,
             output=output,
         )
+
+
+def kb_checker(kb: KnowledgeBase) -> Checker:
+    """Ids in a stored patient (therapies, course, doses) must be known to the knowledge base."""
+    dose_ids = known_drugs(kb) | {d.id for d in kb.dosing.drugs}
+
+    def check(stored: StoredPatient) -> list[Problem]:
+        found = check_against_kb(kb, stored.patient)
+        for i, d in enumerate(stored.doses):
+            if d.product not in dose_ids:
+                found.append(
+                    Problem(
+                        f"doses[{i}].product",
+                        f"unknown drug '{d.product}'; allowed: {', '.join(sorted(dose_ids))}",
+                    )
+                )
+        return found
+
+    return check
 
 
 def app_state(request: Request) -> AppState:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -101,9 +101,23 @@ def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
+Checker = Callable[["StoredPatient"], list[Problem]]
+
+
 class PatientStore:
-    def __init__(self, db: Database) -> None:
+    """``check`` (optional) finds problems a valid document can still have, e.g. drug ids
+    the knowledge base does not know; a write that leaves any is refused."""
+
+    def __init__(self, db: Database, check: Checker | None = None) -> None:
         self.db = db
+        self.check = check
+
+    def _checked(self, stored: StoredPatient) -> StoredPatient:
+        if self.check is not None:
+            problems = self.check(stored)
+            if problems:
+                raise InputError(problems)
+        return stored
 
     # ------------------------------------------------------------------ patients
 
@@ -114,6 +128,7 @@ class PatientStore:
             document=canonical_json(patient),
             created_at=_now(),
         )
+        self._checked(self._assemble(row, []))
         try:
             with self.db.sessions.begin() as s:
                 s.add(row)
@@ -197,7 +212,7 @@ class PatientStore:
                 recorded_at=_now(),
             )
             # The whole document must still validate (e.g. no date before birth).
-            self._assemble(row, [*entries, new])
+            self._checked(self._assemble(row, [*entries, new]))
             s.add(new)
         return self.get(patient_id)
 

@@ -103,3 +103,34 @@ def test_openapi_is_published(client: TestClient) -> None:
     assert all(not p.startswith("/patients") for p in spec["paths"])  # web pages not in API
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/api/assess" in docs.text
+
+
+def test_ids_unknown_to_the_knowledge_base_are_refused(client: TestClient) -> None:
+    doc = patient_doc(therapies=[{"drug": "nodrug", "setting": "adjuvant", "start": "2026-01-01"}])
+    r = client.post("/api/patients", json={"patient": doc})
+    assert r.status_code == 422
+    assert r.json()["problems"][0]["where"] == "therapies[0].drug"
+    assert client.post("/api/assess", json=doc).status_code == 422
+    client.post("/api/patients", json={"patient": patient_doc()})
+    dose = {"date": "2026-03-12", "product": "aspirin", "dose_mg": 100}
+    r = client.post("/api/patients/p-001/doses", json=dose)
+    assert r.status_code == 422 and r.json()["problems"][0]["where"] == "doses[0].product"
+    assert client.get("/api/patients/p-001").json()["doses"] == []
+
+
+def test_course_state_shows_the_hold_and_its_recheck_date(client: TestClient) -> None:
+    client.post("/api/patients", json={"patient": patient_doc(weight_kg=66)})
+    client.post("/api/patients/p-001/her2-results", json={**IHC_2PLUS, "score": "3+"})
+    client.post("/api/patients/p-001/lvef", json={"date": "2026-03-10", "percent": 64, "lln": 50})
+    course = {"regimen": "tchp", "setting": "neoadjuvant", "start": "2026-03-12"}
+    assert client.post("/api/patients/p-001/course", json=course).status_code == 201
+    dose = {"date": "2026-03-12", "product": "herceptin", "dose_mg": 528, "weight_kg": 66}
+    assert client.post("/api/patients/p-001/doses", json=dose).status_code == 201
+    before = client.get("/api/patients/p-001/course", params={"as_of": "2026-03-13"}).json()
+    assert before["holds"] == []
+    client.post("/api/patients/p-001/lvef", json={"date": "2026-06-10", "percent": 46, "lln": 50})
+    after = client.get("/api/patients/p-001/course", params={"as_of": "2026-06-11"}).json()
+    held = {d for h in after["holds"] for d in h["drugs"]}
+    assert "herceptin" in held
+    assert all(h["recheck_by"] > "2026-06-10" for h in after["holds"] if h["recheck_by"])
+    assert any(h["rule"].startswith("cardiac.") for h in after["holds"])
