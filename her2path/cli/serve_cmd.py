@@ -31,7 +31,11 @@ def register(app: typer.Typer) -> None:
         if demo:
             os.environ["HER2PATH_DEMO"] = "1"
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        settings = Settings.from_env()
+        try:
+            settings = Settings.from_env()
+        except ValueError as exc:
+            typer.echo(f"cannot start: {exc}", err=True)
+            raise typer.Exit(2) from None
         application = create_app(settings)
         if demo:
             added = load_demo(application.state.her2path.store)
