@@ -34,7 +34,11 @@ def _from_her2_case(stem: str, data: Any) -> tuple[Patient, str]:
 
 
 def load_demo(store: PatientStore, examples: Path = EXAMPLES) -> int:
-    """Store every demo patient not stored yet; returns how many were added."""
+    """Store every demo patient not stored yet; returns how many were added.
+
+    The demo set (``examples/web-demo``, with doses), the example patients of the
+    assessment engine (``examples/patients``) and one patient per HER2 example.
+    """
     added = 0
     for path in sorted((examples / "web-demo").glob("*.json")):
         doc = read_json(path)
@@ -44,6 +48,12 @@ def load_demo(store: PatientStore, examples: Path = EXAMPLES) -> int:
         store.create(patient, doc.get("label"))
         for d in doc.get("doses", []):
             store.add_dose(patient.id, parse(AdministeredDose, d))
+        added += 1
+    for path in sorted((examples / "patients").glob("*.json")):
+        patient = parse(Patient, read_json(path))
+        if store.exists(patient.id):
+            continue
+        store.create(patient, f"Example {path.stem}")
         added += 1
     for path in sorted((examples / "her2").glob("*.json")):
         patient, label = _from_her2_case(path.stem, read_json(path))
