@@ -182,10 +182,12 @@ def _patient_page(
     assessment = assess_patient(state.kb, stored.patient, as_of)
     state.audit_assessment("web", stored.patient, as_of, assessment)
     course_problems: list[Problem] = []
-    try:
-        course = course_state(state.kb, stored.patient, as_of)
-    except InputError as exc:
-        course, course_problems = None, exc.problems
+    course = getattr(assessment, "course", None)  # when the assessment carries it
+    if course is None:
+        try:
+            course = course_state(state.kb, stored.patient, as_of)
+        except InputError as exc:
+            course, course_problems = None, exc.problems
     view = patient_view.build(state.kb, stored, assessment, as_of, course)
     return render(
         request,
