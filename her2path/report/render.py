@@ -17,18 +17,17 @@ _env = Environment(
 
 
 def render_html(
-    report: PatientReport, *, pdf_link: bool = False, css_href: str | None = None
+    report: PatientReport, *, pdf_link: bool = False, css_href: str | None = "/static/report.css"
 ) -> str:
-    return _env.get_template("report.html").render(
-        r=report, pdf_link=pdf_link, css_href=css_href or "/static/report.css"
-    )
+    """The report page; ``css_href=None`` leaves the stylesheet link out (for the PDF)."""
+    return _env.get_template("report.html").render(r=report, pdf_link=pdf_link, css_href=css_href)
 
 
 def render_pdf(report: PatientReport) -> bytes:
     from weasyprint import CSS as WeasyCSS
     from weasyprint import HTML
 
-    html = render_html(report, css_href="about:blank")
+    html = render_html(report, css_href=None)
     pdf: bytes = HTML(string=html, base_url=str(HERE)).write_pdf(
         stylesheets=[WeasyCSS(filename=str(CSS))]
     )

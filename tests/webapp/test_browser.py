@@ -89,11 +89,11 @@ def test_create_patient_enter_ihc_then_ish_and_see_status_change(page: Any) -> N
     shot(pg, "01-new-patient")
 
     form = pg.locator("#her2-form")
-    form.locator("#f-kind").select_option("ihc")
+    form.locator("#f-her2-kind").select_option("ihc")
     assert form.locator("fieldset[data-kind=dual_probe_ish]").is_hidden()
-    form.locator("#f-date").fill("2026-03-02")
-    form.locator("#f-specimen-id").fill("S26-0001")
-    form.locator("#f-score").select_option("2+")
+    form.locator("#f-her2-date").fill("2026-03-02")
+    form.locator("#f-her2-specimen-id").fill("S26-0001")
+    form.locator("#f-her2-score").select_option("2+")
     form.locator("text=Add result").click()
     pg.wait_for_load_state()
     assert status(pg) == "equivocal"
@@ -101,13 +101,13 @@ def test_create_patient_enter_ihc_then_ish_and_see_status_change(page: Any) -> N
     shot(pg, "02-ihc-2plus-equivocal")
 
     form = pg.locator("#her2-form")
-    form.locator("#f-kind").select_option("dual_probe_ish")
-    form.locator("#f-date").fill("2026-03-06")
-    form.locator("#f-specimen-id").fill("S26-0001")
-    form.locator("#f-count-ratio").fill("2.5")
-    form.locator("#f-count-her2_copies").fill("5.1")
-    form.locator("#f-count-cep17_copies").fill("2.0")
-    form.locator("#f-count-cells_counted").fill("20")
+    form.locator("#f-her2-kind").select_option("dual_probe_ish")
+    form.locator("#f-her2-date").fill("2026-03-06")
+    form.locator("#f-her2-specimen-id").fill("S26-0001")
+    form.locator("#f-her2-count-ratio").fill("2.5")
+    form.locator("#f-her2-count-her2_copies").fill("5.1")
+    form.locator("#f-her2-count-cep17_copies").fill("2.0")
+    form.locator("#f-her2-count-cells_counted").fill("20")
     form.locator("text=Add result").click()
     pg.wait_for_load_state()
     assert status(pg) == "positive"
@@ -118,13 +118,13 @@ def test_invalid_reading_shows_inline_error(page: Any) -> None:
     pg = page
     pg.goto("/patients/br-001")
     form = pg.locator("#lvef-form")
-    form.locator("#f-date").fill("2026-03-10")
-    form.locator("#f-percent").fill("130")
+    form.locator("#f-lvef-date").fill("2026-03-10")
+    form.locator("#f-lvef-percent").fill("130")
     form.locator("text=Add reading").click()
     pg.wait_for_load_state()
-    err = pg.locator("#f-percent-err")
+    err = pg.locator("#f-lvef-percent-err")
     assert "95" in err.inner_text()
-    assert form.locator("#f-percent").get_attribute("aria-invalid") == "true"
+    assert form.locator("#f-lvef-percent").get_attribute("aria-invalid") == "true"
     shot(pg, "04-inline-error")
 
 
@@ -138,34 +138,34 @@ def test_lvef_drop_shows_hold_with_recheck_date(page: Any) -> None:
     pg = page
     pg.goto("/patients/br-001")
     lvef = pg.locator("#lvef-form")
-    lvef.locator("#f-date").fill("2026-03-10")
-    lvef.locator("#f-percent").fill("64")
-    lvef.locator("#f-lln").fill("50")
+    lvef.locator("#f-lvef-date").fill("2026-03-10")
+    lvef.locator("#f-lvef-percent").fill("64")
+    lvef.locator("#f-lvef-lln").fill("50")
     lvef.locator("text=Add reading").click()
     pg.wait_for_load_state()
 
     course = pg.locator("#course-form")
-    course.locator("#f-regimen").select_option("tchp")
-    course.locator("#f-setting").select_option("neoadjuvant")
-    course.locator("#f-start").fill("2026-03-12")
+    course.locator("#f-course-regimen").select_option("tchp")
+    course.locator("#f-course-setting").select_option("neoadjuvant")
+    course.locator("#f-course-start").fill("2026-03-12")
     course.locator("text=Start course").click()
     pg.wait_for_load_state()
 
     dose = pg.locator("#dose-form")
-    dose.locator("#f-date").fill("2026-03-12")
-    dose.locator("#f-product").select_option("herceptin")
-    dose.locator("#f-dose_mg").fill("528")
-    dose.locator("#f-weight_kg").fill("66")
-    dose.locator("#f-kind").select_option("loading")
+    dose.locator("#f-dose-date").fill("2026-03-12")
+    dose.locator("#f-dose-product").select_option("herceptin")
+    dose.locator("#f-dose-dose_mg").fill("528")
+    dose.locator("#f-dose-weight_kg").fill("66")
+    dose.locator("#f-dose-kind").select_option("loading")
     dose.locator("text=Record dose").click()
     pg.wait_for_load_state()
     pg.goto("/patients/br-001?as_of=2026-03-13")
     assert pg.get_by_test_id("hold").count() == 0
 
     lvef = pg.locator("#lvef-form")
-    lvef.locator("#f-date").fill("2026-06-10")
-    lvef.locator("#f-percent").fill("46")  # 18 points below the baseline of 64
-    lvef.locator("#f-lln").fill("50")
+    lvef.locator("#f-lvef-date").fill("2026-06-10")
+    lvef.locator("#f-lvef-percent").fill("46")  # 18 points below the baseline of 64
+    lvef.locator("#f-lvef-lln").fill("50")
     lvef.locator("text=Add reading").click()
     pg.wait_for_load_state()
     pg.goto("/patients/br-001?as_of=2026-06-11")
@@ -215,3 +215,19 @@ def test_patient_list_search_and_kb_view(page: Any) -> None:
     pg.goto("/kb")
     assert "ASCO18" in pg.locator("#sources").inner_text()
     shot(pg, "09-knowledge-base")
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(e => e.type !== 'hidden')
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.name || e.id)"""
+
+
+def test_every_form_control_has_a_label_and_pages_have_landmarks(page: Any) -> None:
+    pg = page
+    for path in ("/patients", "/patients/new", "/patients/br-001", "/kb", "/docs"):
+        pg.goto(path)
+        assert pg.evaluate(UNLABELLED) == [], path
+        assert pg.locator("main#main").count() == 1
+        assert pg.locator("h1").count() == 1
+        assert pg.evaluate("document.documentElement.lang") == "en"

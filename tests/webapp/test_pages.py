@@ -100,7 +100,7 @@ def test_invalid_form_shows_every_problem_inline(browser: TestClient) -> None:
         "/patients/w-1/lvef", data={"csrf_token": token, "date": "2026-01-01", "percent": "120"}
     )
     assert r.status_code == 422
-    assert 'id="f-percent-err"' in r.text and "less than or equal to 95" in r.text
+    assert 'id="f-lvef-percent-err"' in r.text and "less than or equal to 95" in r.text
 
 
 def test_kb_docs_and_report_pages(browser: TestClient) -> None:
