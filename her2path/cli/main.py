@@ -18,6 +18,7 @@ from her2path.cli import (
     her2_cmd,
     kb_cmd,
     schedule_cmd,
+    serve_cmd,
     window_cmd,
 )
 
@@ -33,6 +34,7 @@ app = typer.Typer(
 kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
+serve_cmd.register(app)
 dose_cmd.register(app)
 schedule_cmd.register(app)
 cardiac_cmd.register(app)

@@ -47,6 +47,7 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "patient_info": Part(file="patient/info.yaml", merge={"products": "patient/products/*.yaml"}),
     "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
     "schedules": Part(items="schedules/*.yaml"),
     "cardiac": Part(file="cardiac/monitoring.yaml", merge={"tables": "cardiac/tables/*.yaml"}),
