@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from her2path.kb.her2 import Her2Knowledge
+from her2path.kb.interop import InteropKnowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
 
 
@@ -25,6 +26,7 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    interop: InteropKnowledge
 
     @property
     def version(self) -> str:
