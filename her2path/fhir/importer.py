@@ -524,9 +524,7 @@ def read_exposure(ix: CodeIndex, res: Resource, codes: list[Coding]) -> DrugExpo
         start = parse_date(res.get("authoredOn"))
         end = None
     else:
-        start = parse_date(res.get("effectiveDateTime")) or period_start(
-            res.get("effectivePeriod")
-        )
+        start = parse_date(res.get("effectiveDateTime")) or period_start(res.get("effectivePeriod"))
         end = period_end(res.get("effectivePeriod"))
     return DrugExposure(
         resource=label(res),
