@@ -395,8 +395,14 @@ class _Reader:
         if when is None:
             self.ignore(res, "LVEF without a date cannot be placed in time", _coding_of(oc))
             return
+        lln = None
+        for rr in res.get("referenceRange") or []:
+            if isinstance(rr, Mapping):
+                low = quantity(rr.get("low"))
+                if low is not None:
+                    lln = low.value
         try:
-            self.lvef.append(LVEFReading(date=when, percent=value))
+            self.lvef.append(LVEFReading(date=when, percent=value, lln=lln))
         except ValidationError as exc:
             self.ignore(res, _first_problem(exc), _coding_of(oc))
 
@@ -537,7 +543,18 @@ def read_exposure(ix: CodeIndex, res: Resource, codes: list[Coding]) -> DrugExpo
         start=start,
         end=end,
         dose_mg=ordered_dose_mg(res),
+        stop_reason=_stop_reason(res),
     )
+
+
+def _stop_reason(res: Resource) -> str | None:
+    reasons = res.get("statusReason")
+    items = reasons if isinstance(reasons, list) else [reasons]
+    for cc in items:
+        text = concept_text(cc) or next((c.display for c in codings(cc) if c.display), None)
+        if text:
+            return text[:200]
+    return None
 
 
 def ordered_dose_mg(res: Resource) -> float | None:

@@ -63,6 +63,7 @@ class DrugExposure(Explained):
     start: date | None
     end: date | None = None
     dose_mg: float | None = None
+    stop_reason: str | None = None
 
 
 class ImportedFacts(Explained):

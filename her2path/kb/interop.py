@@ -140,6 +140,15 @@ class SpecimenPolicy(Sourced):
     text: str
 
 
+class ReportedCategory(Sourced):
+    """The label category a laboratory's own HER2 call stands for (when no counts are given)."""
+
+    method: str | None = Field(default=None, pattern=r"^(ihc|ish|summary)$")
+    call: str | None = None
+    ihc_score: str | None = None
+    category: str
+
+
 class InteropCodes(KBModel):
     systems: list[CodeSystem] = Field(min_length=1)
     observations: list[ObservationCode] = Field(min_length=1)
@@ -149,6 +158,7 @@ class InteropCodes(KBModel):
     conditions: list[ConditionCode] = Field(min_length=1)
     units: list[UnitFactor] = Field(default_factory=list)
     unrecorded_specimen: SpecimenPolicy
+    reported_categories: list[ReportedCategory] = Field(default_factory=list)
 
     def kb_check(self, kb: Any) -> list[tuple[tuple[str | int, ...], str]]:
         known = {s.id for s in self.systems}
