@@ -621,7 +621,8 @@ def chart_findings(kb: KnowledgeBase, facts: ImportedFacts, as_of: date) -> list
             )
     current = [e for e in facts.exposures if e.status in ACTIVE]
     for exposure in current:
-        order = DraftOrder(resource=exposure.resource, exposure=exposure)
+        # The running therapy counts as prior exposure, so it is not skipped.
+        order = DraftOrder(resource=f"chart:{exposure.resource}", exposure=exposure)
         rules = rules_for(kb, exposure)
         for f in _lvef(facts, order, rules, as_of):
             if f.code is not FindingCode.previously_stopped:
