@@ -22,7 +22,7 @@ EXIT_INPUT = 2
 EXIT_KB = 3
 
 out = Console(soft_wrap=False, width=120)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):

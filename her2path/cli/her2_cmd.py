@@ -35,8 +35,12 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def case_from_flags(flags: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Build the raw case document from flags, and map its field paths back to flags."""
+def case_from_flags(
+    flags: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """Build the raw case document from flags, map its field paths back to flags, and
+    list the problems that only the combination of flags can show."""
+    problems: list[Problem] = []
     when = flags["date"] or date.today().isoformat()
     specimen = _drop_none(
         {
@@ -88,14 +92,12 @@ def case_from_flags(flags: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
         }
     )
     if recount and not count:
-        raise InputError(
-            [
-                Problem(
-                    "--recount-*",
-                    "a blinded recount needs the original count: give --ish-ratio "
-                    "(or --cep17-copies) and --her2-copies",
-                )
-            ]
+        problems.append(
+            Problem(
+                "--recount-*",
+                "a blinded recount needs the original count: give --ish-ratio "
+                "(or --cep17-copies) and --her2-copies",
+            )
         )
     if count:
         i = len(results)
@@ -135,7 +137,7 @@ def case_from_flags(flags: dict[str, Any]) -> tuple[dict[str, Any], dict[str, st
         aliases[f"results[{i}].her2_copies"] = "--single-probe-copies"
         aliases[f"results[{i}].cells_counted"] = "--single-probe-cells"
     case = _drop_none({"site": flags["site"], "setting": flags["setting"], "results": results})
-    return case, aliases
+    return case, aliases, problems
 
 
 def register(app: typer.Typer) -> None:
@@ -228,8 +230,13 @@ def register(app: typer.Typer) -> None:
                         )
                     ]
                 )
-            raw, aliases = case_from_flags(flags)
-            case = parse(Her2Case, raw, aliases)
+            raw, aliases, problems = case_from_flags(flags)
+            try:
+                case = parse(Her2Case, raw, aliases)
+            except InputError as exc:
+                raise InputError(problems + exc.problems) from None
+            if problems:
+                raise InputError(problems)
         answer = interpret(knowledge(), case)
         if format is OutputFormat.json:
             print_json(answer)

@@ -527,6 +527,12 @@ def read_specimen(h: Her2Knowledge, site: TumourSite, results: list[Her2Result])
         if crit.single_probe_bands:
             ish_status = single_probe_call(t, single, score)
         else:
+            t.rule(
+                "no_single_probe_criteria",
+                "The guideline for this site reads ISH by the HER2/CEP17 ratio only",
+                "not decided: dual-probe ISH needed",
+                crit.sources,
+            )
             t.note(
                 "no_single_probe_criteria",
                 Severity.warn,

@@ -1,0 +1,60 @@
+"""Regenerate the golden outputs of the bundled examples and the published schemas.
+
+Run with ``make golden``; review the diff before committing: a change to a golden
+file is a change to what her2path tells clinicians.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from her2path.adapters.validation import parse, read_json
+from her2path.domain.her2 import Her2Case
+from her2path.engine.her2 import interpret
+from her2path.kb import KnowledgeBase, load_default
+from her2path.schemas import SCHEMAS, schema_for
+
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden"
+SCHEMA_DIR = ROOT / "docs" / "schemas"
+
+
+def her2_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one HER2 example (the answer as indented JSON)."""
+    answer = interpret(kb, parse(Her2Case, read_json(example)))
+    return answer.model_dump_json(indent=2) + "\n"
+
+
+def schema_text(name: str) -> str:
+    return json.dumps(schema_for(name), indent=2) + "\n"
+
+
+#: golden set name -> (examples folder, renderer); other concerns add their own entries.
+GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
+    "her2": (ROOT / "examples" / "her2", her2_golden),
+}
+
+
+def regenerate() -> list[Path]:
+    kb = load_default()
+    written: list[Path] = []
+    for name, (folder, render) in GOLDEN_SETS.items():
+        target = GOLDEN / name
+        target.mkdir(parents=True, exist_ok=True)
+        for example in sorted(folder.glob("*.json")):
+            path = target / example.name
+            path.write_text(render(kb, example), encoding="utf-8")
+            written.append(path)
+    SCHEMA_DIR.mkdir(parents=True, exist_ok=True)
+    for name in SCHEMAS:
+        path = SCHEMA_DIR / f"{name}.json"
+        path.write_text(schema_text(name), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in regenerate():
+        print(p.relative_to(ROOT))
