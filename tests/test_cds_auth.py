@@ -10,10 +10,10 @@ from typing import Any
 
 import jwt
 import pytest
-from cds_support import BASE, ISS, NOW, ClientKeys, auth, make_app, make_verifier
 
 from her2path.cdshooks.auth import AuthError, JwtVerifier, TrustedIssuer
 from her2path.kb import KnowledgeBase
+from tests.cds_support import BASE, ISS, NOW, ClientKeys, auth, make_app, make_verifier
 
 SANDBOX = "cds-hooks+sandbox"
 AUD = BASE + "/cds-services/her2path-order-sign"

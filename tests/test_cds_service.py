@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cds_support import (
+
+from her2path.cdshooks.feedback import SqliteFeedbackStore, decode
+from her2path.kb import KnowledgeBase
+from tests.cds_support import (
     BASE,
     SCT,
     ClientKeys,
@@ -25,9 +28,6 @@ from cds_support import (
     pregnant,
     weight,
 )
-
-from her2path.cdshooks.feedback import SqliteFeedbackStore, decode
-from her2path.kb import KnowledgeBase
 
 SIGN = "/cds-services/her2path-order-sign"
 SELECT = "/cds-services/her2path-order-select"
