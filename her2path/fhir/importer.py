@@ -21,7 +21,10 @@ from her2path.domain.her2 import (
     Her2Result,
     IHCResult,
     ISHCount,
+    Procedure,
     Specimen,
+    SpecimenOrigin,
+    TumourSite,
 )
 from her2path.domain.patient import (
     TNM,
@@ -255,11 +258,11 @@ class _Reader:
             spec_id = (as_text(spec.get("id")) or "")[:64] or None
         elif ref is not None:
             spec_id = ref.split("/")[-1][:64]
-        self.note(res, f"{policy.text} ({policy.origin.value}, {policy.procedure.value})")
+        self.note(res, f"{policy.text} ({policy.origin}, {policy.procedure})")
         return Specimen(
             id=spec_id,
-            origin=policy.origin,
-            procedure=policy.procedure,
+            origin=SpecimenOrigin(policy.origin),
+            procedure=Procedure(policy.procedure),
             collected=collected or when,
         )
 
@@ -473,7 +476,7 @@ class _Reader:
         if "site" in self.facts and self.facts["site"] != cc.site:
             self.ignore(res, "a second primary cancer at another site; the first is used", first)
             return
-        self.facts["site"] = cc.site
+        self.facts["site"] = TumourSite(cc.site) if cc.site else None
         if onset is not None:
             self.facts["diagnosis_date"] = onset
         for st in res.get("stage") or []:

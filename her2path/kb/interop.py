@@ -12,12 +12,17 @@ codes only, never by a declared profile.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from her2path.domain.her2 import Procedure, SpecimenOrigin, TumourSite
 from her2path.kb.provenance import KBModel, Sourced
+
+# The knowledge base may not import the domain package (the domain imports the
+# knowledge-base models); these literals mirror her2path.domain.her2.
+Site = Literal["breast", "gastric", "gej", "oesophageal"]
+Origin = Literal["primary", "metastasis", "recurrence"]
+ProcedureKind = Literal["core_biopsy", "endoscopic_biopsy", "excision", "resection"]
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -77,7 +82,7 @@ class ObservationCode(Sourced):
     code: str
     concept: Concept
     display: str
-    site: TumourSite | None = Field(
+    site: Site | None = Field(
         default=None, description="Set when the code is specific to one tumour site"
     )
 
@@ -111,7 +116,7 @@ class ConditionCode(Sourced):
     system: str
     code: str | None = None
     prefix: str | None = None
-    site: TumourSite | None = Field(default=None, description="Primary site; null for secondaries")
+    site: Site | None = Field(default=None, description="Primary site; null for secondaries")
     kind: str = Field(pattern=r"^(primary|secondary)$")
     display: str
 
@@ -135,8 +140,8 @@ class UnitFactor(Sourced):
 class SpecimenPolicy(Sourced):
     """How a HER2 result with no Specimen resource is placed (recorded as a note each time)."""
 
-    origin: SpecimenOrigin
-    procedure: Procedure
+    origin: Origin
+    procedure: ProcedureKind
     text: str
 
 
@@ -215,7 +220,7 @@ class DoseStep(Sourced):
 
 class DoseSchedule(Sourced):
     id: str
-    sites: list[TumourSite] = Field(min_length=1)
+    sites: list[Site] = Field(min_length=1)
     steps: list[DoseStep] = Field(min_length=1)
 
 
@@ -239,7 +244,7 @@ class OrderRule(Sourced):
     ingredient: str
     products: list[str] = Field(default_factory=list, description="Empty = every product")
     her2_categories: list[str] = Field(min_length=1, description="Labelled HER2 categories")
-    sites: list[TumourSite] = Field(min_length=1, description="Labelled tumour sites")
+    sites: list[Site] = Field(min_length=1, description="Labelled tumour sites")
     verify_pregnancy: bool
     requires_with: list[str] = Field(
         default_factory=list, description="Ingredients that must be given with it"
