@@ -400,3 +400,16 @@ def test_garbage_values_never_raise(value: Any) -> None:
     result = import_fhir(kb, data)
     used = len(result.facts.her2_reported) + (1 if result.facts.weight_kg else 0)
     assert used + len(result.ignored) >= 1
+
+
+def test_cli_fhir_import(fhir_examples: Path) -> None:
+    from typer.testing import CliRunner
+
+    from her2path.cli.main import app
+
+    path = fhir_examples / CTM / "TrialMatching_Patient01.json"
+    result = CliRunner().invoke(app, ["fhir-import", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["patient"]["cancer"]["setting"] == "metastatic"
+    assert out["ignored"]
