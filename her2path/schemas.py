@@ -6,12 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.cdshooks.models import CdsResponse
 from her2path.domain.her2 import Her2Case
 from her2path.engine.her2 import Her2Answer
+from her2path.fhir.model import FhirImport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-input": Her2Case,
     "her2-result": Her2Answer,
+    "fhir-import": FhirImport,
+    "cds-response": CdsResponse,
 }
 
 

@@ -64,6 +64,14 @@ class Unknown(Explained):
     text: str
 
 
+class IgnoredInput(Explained):
+    """A piece of input (a FHIR resource, a row, a value) that was not used, and why."""
+
+    resource: str = Field(description="Type/id of the resource, or the input path")
+    code: str | None = Field(default=None, description="system|code that was looked at")
+    reason: str
+
+
 class Assessment(Explained):
     kb_version: str
     patient_id: str
@@ -73,3 +81,6 @@ class Assessment(Explained):
     exclusions: list[Exclusion]
     safety: list[SafetyFinding]
     unknowns: list[Unknown]
+    ignored_input: list[IgnoredInput] = Field(
+        default_factory=list, description="Input items not used, each with the reason"
+    )

@@ -16,8 +16,8 @@ from pydantic import Field
 from her2path.domain.explain import Explained, Severity
 from her2path.domain.her2 import Her2Case, TumourSite
 from her2path.domain.patient import LVEFReading, PregnancyStatus, ReportedHer2, Sex
+from her2path.domain.record import DrugExposure, ImportedFacts
 from her2path.engine.her2 import interpret
-from her2path.fhir.model import DrugExposure, ImportedFacts
 from her2path.kb.interop import DoseSchedule, DoseStep, OrderRule
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import SourceRef
