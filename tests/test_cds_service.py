@@ -136,6 +136,7 @@ def test_her2_negative_blocks_trastuzumab(kb: KnowledgeBase, keys: ClientKeys) -
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["her2_not_labelled"]
     assert card["indicator"] == "critical"
     assert "her2_negative" in card["summary"]
+    assert "HER-PI" in card["detail"] and "ASCO18" in card["detail"]
 
 
 def test_her2_unknown(kb: KnowledgeBase, keys: ClientKeys) -> None:
@@ -149,6 +150,7 @@ def test_pregnancy_gate(kb: KnowledgeBase, keys: ClientKeys) -> None:
     body = order_sign([med_request("o1", HERCEPTIN, dose=560)], record)
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["pregnancy_unverified"]
     assert card["indicator"] == "warning"
+    assert "HER-PI" in card["detail"]
     body = order_sign([med_request("o1", HERCEPTIN, dose=560)], [*record, pregnant()])
     assert _topics(_cards(_post(kb, keys, SIGN, body)))["pregnant"]["indicator"] == "critical"
     male = [patient(gender="male"), *[r for r in record if r["resourceType"] != "Patient"]]
@@ -174,6 +176,8 @@ def test_lvef_gates(kb: KnowledgeBase, keys: ClientKeys) -> None:
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], held)
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["lvef_hold"]
     assert card["indicator"] == "critical" and "16" in card["summary"]
+    assert "TRAZ-PI" in card["detail"]
+    assert any("dailymed" in link["url"] for link in card["links"])
     # held: below the lower limit of normal with a fall of 10 points
     below = [*base, on_drug, lvef(60, "2026-04-20"), lvef(50, "2026-11-01", lln=53)]
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], below)
@@ -205,6 +209,7 @@ def test_biosimilar_not_labelled_for_gastric(kb: KnowledgeBase, keys: ClientKeys
     body = order_sign([med_request("o1", HERZUMA, dose=560)], record)
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["biosimilar_site"]
     assert card["indicator"] == "critical"
+    assert "HERZ-PI" in card["detail"]
     assert (
         "ogivri" in card["detail"] and "herzuma" not in card["detail"].split("labelled for it:")[1]
     )
@@ -216,6 +221,7 @@ def test_pertuzumab_without_trastuzumab(kb: KnowledgeBase, keys: ClientKeys) -> 
     body = order_sign([med_request("o1", PERJETA, dose=840)], _ok_record())
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["partner_missing"]
     assert "trastuzumab" in card["summary"]
+    assert "PER-PI" in card["detail"]
     both = order_sign(
         [med_request("o1", PERJETA, dose=840), med_request("o2", HERCEPTIN, dose=560)], _ok_record()
     )
@@ -226,7 +232,8 @@ def test_tdm1_trastuzumab_confusion(kb: KnowledgeBase, keys: ClientKeys) -> None
     record = [*_ok_record(), med_request("k", KADCYLA, status="active", authored="2026-09-01")]
     body = order_sign([med_request("o1", TRASTUZUMAB, dose=560)], record)
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["not_interchangeable"]
-    assert "kadcyla" in card["summary"] or "ado_trastuzumab_emtansine" in card["summary"]
+    assert "ado_trastuzumab_emtansine" in card["summary"]
+    assert "HER-PI" in card["detail"]
 
 
 def test_order_select_checks_the_selected_order(kb: KnowledgeBase, keys: ClientKeys) -> None:

@@ -532,39 +532,44 @@ def _partners(
     others = [o.exposure for o in orders if o.resource != order.resource]
     active = [e for e in facts.exposures if e.status in ACTIVE and e.resource != order.resource]
     present = {i for e in [*others, *active] for i in e.ingredients}
-    for rule in rules:
-        for needed in rule.requires_with:
-            if needed in present or needed in order.exposure.ingredients:
-                continue
-            found.append(
-                Finding(
-                    code=FindingCode.partner_missing,
-                    severity=Severity.warn,
-                    order=order.resource,
-                    summary=f"{name} is given with {needed}; no {needed} order or active therapy",
-                    detail=(
-                        f"The label of {name} is for use together with {needed}. Neither the "
-                        f"orders being signed nor the active medications include {needed}."
-                    ),
-                    sources=list(rule.sources),
-                )
+    needed = sorted({n for r in rules for n in r.requires_with})
+    for partner in needed:
+        if partner in present or partner in order.exposure.ingredients:
+            continue
+        found.append(
+            Finding(
+                code=FindingCode.partner_missing,
+                severity=Severity.warn,
+                order=order.resource,
+                summary=f"{name} is given with {partner}; no {partner} order or active therapy",
+                detail=(
+                    f"The label of {name} is for use together with {partner}. Neither the "
+                    f"orders being signed nor the active medications include {partner}."
+                ),
+                sources=[s for r in rules if partner in r.requires_with for s in r.sources],
             )
-        clash = sorted(present & set(rule.not_interchangeable_with))
-        if clash:
-            found.append(
-                Finding(
-                    code=FindingCode.not_interchangeable,
-                    severity=Severity.warn,
-                    order=order.resource,
-                    summary=f"Check drug: {name} ordered while {', '.join(clash)} is active or "
-                    "ordered",
-                    detail=(
-                        f"{name} and {', '.join(clash)} are different drugs with different doses "
-                        "and must not be substituted for one another. Confirm the intended drug."
-                    ),
-                    sources=list(rule.sources),
-                )
+        )
+    confusable = {c for r in rules for c in r.not_interchangeable_with}
+    clash = sorted(present & confusable)
+    if clash:
+        found.append(
+            Finding(
+                code=FindingCode.not_interchangeable,
+                severity=Severity.warn,
+                order=order.resource,
+                summary=f"Check drug: {name} ordered while {', '.join(clash)} is active or ordered",
+                detail=(
+                    f"{name} and {', '.join(clash)} are different drugs with different doses "
+                    "and must not be substituted for one another. Confirm the intended drug."
+                ),
+                sources=[
+                    s
+                    for r in rules
+                    if set(clash) & set(r.not_interchangeable_with)
+                    for s in r.sources
+                ],
             )
+        )
     return found
 
 
