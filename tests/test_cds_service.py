@@ -354,3 +354,9 @@ def test_wrong_hook_and_unknown_service(kb: KnowledgeBase, keys: ClientKeys) -> 
     assert _post(kb, keys, SIGN, body).status_code == 400
     assert _post(kb, keys, "/cds-services/nope", body).status_code == 404
     _ = BASE, SCT
+
+
+def test_prefetched_patient_must_match_the_context(kb: KnowledgeBase, keys: ClientKeys) -> None:
+    body = order_sign([med_request("o1", HERCEPTIN, dose=420)], _ok_record())
+    body["prefetch"]["patient"] = patient(pid="not-p1")
+    assert _post(kb, keys, SIGN, body).status_code == 412

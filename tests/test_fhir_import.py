@@ -413,3 +413,18 @@ def test_cli_fhir_import(fhir_examples: Path) -> None:
     out = json.loads(result.output)
     assert out["patient"]["cancer"]["setting"] == "metastatic"
     assert out["ignored"]
+
+
+def test_resources_of_another_patient_are_not_used(kb: KnowledgeBase) -> None:
+    other = _obs(
+        "29463-7", valueQuantity={"value": 90, "code": "kg"}, effectiveDateTime="2025-01-01"
+    )
+    other["subject"] = {"reference": "Patient/someone-else"}
+    mine = _obs(
+        "29463-7", valueQuantity={"value": 60, "code": "kg"}, effectiveDateTime="2024-01-01"
+    )
+    mine["id"] = "mine"
+    mine["subject"] = {"reference": "http://fhir.example/Patient/p1"}
+    result = import_fhir(kb, [_patient(), other, mine])
+    assert result.facts.weight_kg == 60
+    assert any(i.reason == "it belongs to another patient" for i in result.ignored)

@@ -110,6 +110,15 @@ async def gather(
         if value is not None:
             data.by_key[key] = value
     wanted = [k for k in templates if not _usable(prefetch.get(k))]
+    patient = prefetch.get("patient")
+    if (
+        isinstance(patient, Mapping)
+        and _usable(patient)
+        and (patient.get("id") != request.context.get("patientId"))
+    ):
+        # A prefetched patient that is not the patient in context is never used.
+        data.by_key.pop("patient", None)
+        wanted.insert(0, "patient")
     if wanted and request.fhirServer:
         headers = {"Accept": "application/fhir+json"}
         if request.fhirAuthorization is not None:

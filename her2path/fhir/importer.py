@@ -138,8 +138,22 @@ class _Reader:
         return True
 
     # --- resources -----------------------------------------------------------------
+    def other_patient(self, res: Resource) -> bool:
+        """True when the resource names a patient other than the record's patient."""
+        own = self.facts.get("source_patient")
+        if own is None:
+            return False
+        for key in ("subject", "patient"):
+            ref = reference_id(res.get(key))
+            if ref is not None and ref.startswith("Patient/") and ref != f"Patient/{own}":
+                return True
+        return False
+
     def read(self, res: Resource) -> None:
         kind = res.get("resourceType")
+        if kind != "Patient" and self.other_patient(res):
+            self.ignore(res, "it belongs to another patient")
+            return
         if kind == "Patient":
             self.patient(res)
         elif kind == "Observation":
@@ -684,6 +698,9 @@ def import_fhir(kb: KnowledgeBase, data: Any) -> FhirImport:
     for res in resources:
         by_ref[label(res)] = res
     r = _Reader(kb=kb, ix=index_for(kb), by_ref=by_ref)
+    first_patient = next((p for p in resources if p.get("resourceType") == "Patient"), None)
+    if first_patient is not None:
+        r.facts["source_patient"] = as_text(first_patient.get("id"))
     for res in resources:
         r.read(res)
     tnm: TNM | None = None
@@ -692,6 +709,7 @@ def import_fhir(kb: KnowledgeBase, data: Any) -> FhirImport:
             tnm = TNM(t=r.tnm.get("t"), n=r.tnm.get("n"), m=r.tnm.get("m"))
         except ValidationError as exc:
             r.notes.append(ImportNote(resource="(staging)", text=_first_problem(exc)))
+    r.facts.pop("source_patient", None)
     facts = ImportedFacts(
         **r.facts,
         tnm=tnm,
