@@ -107,7 +107,9 @@ def test_dose_flag_matches_tolerance(weight: float, factor: float) -> None:
 def test_lvef_hold_at_sixteen_points(baseline: int, drop: int) -> None:
     """During trastuzumab, a fall of at least the labelled points from baseline means hold."""
     rule = next(r for r in KB.interop.rules() if r.id == "trastuzumab")
-    assert rule.lvef is not None and rule.lvef.hold_drop_points is not None
+    assert rule.lvef is not None
+    threshold = next(h.drop_points for h in rule.lvef.holds if not h.below_lln)
+    assert threshold is not None
     start = AS_OF - timedelta(days=60)
     facts = _facts(
         lvef=[
@@ -118,7 +120,7 @@ def test_lvef_hold_at_sixteen_points(baseline: int, drop: int) -> None:
     )
     findings = check_orders(KB, facts, [_draft(420)], AS_OF)
     held = FindingCode.lvef_hold in _codes(findings)
-    assert held == (drop >= rule.lvef.hold_drop_points)
+    assert held == (drop >= threshold)
     if held:
         f = next(x for x in findings if x.code is FindingCode.lvef_hold)
         assert {s.source for s in f.sources} >= {"HER-PI", "TRAZ-PI"}
@@ -188,3 +190,31 @@ def test_her2_picture_prefers_the_summary_call() -> None:
     picture = her2_picture(KB, facts)
     assert picture.category == "her2_low"
     assert any(s.source == "ENH-PI" for s in picture.sources)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    baseline=st.integers(min_value=50, max_value=75), latest=st.integers(min_value=25, max_value=75)
+)
+def test_pertuzumab_hold_rows_in_metastatic_disease(baseline: int, latest: int) -> None:
+    """Perjeta (metastatic): hold below 40%, or at 40-45% with a fall of 10 points or more."""
+    start = AS_OF - timedelta(days=60)
+    facts = _facts(
+        metastatic=True,
+        lvef=[
+            LVEFReading(date=start - timedelta(days=3), percent=baseline),
+            LVEFReading(date=AS_OF - timedelta(days=2), percent=latest),
+        ],
+        exposures=[
+            _exposure("MedicationRequest/r", "perjeta", ["pertuzumab"], start, "active"),
+            _exposure("MedicationRequest/t", "herceptin", ["trastuzumab"], start, "active"),
+        ],
+    )
+    order = _draft(420, product="perjeta", ingredients=("pertuzumab",))
+    findings = [
+        f for f in check_orders(KB, facts, [order], AS_OF) if f.code is FindingCode.lvef_hold
+    ]
+    expected = latest < 40 or (latest <= 45 and baseline - latest >= 10)
+    assert bool(findings) == expected
+    if findings:
+        assert any(s.source == "PER-PI" for s in findings[0].sources)

@@ -33,6 +33,12 @@ _INDICATOR = {
     Severity.info: Indicator.info,
 }
 UCUM = "http://unitsofmeasure.org"
+_NS = uuid.UUID("6f1d2c1e-4b7a-5e7e-9a51-3c2f0b8d9e10")
+
+
+def card_id(hook_instance: str, *parts: str) -> str:
+    """A card or suggestion id that is unique per request and the same on every run."""
+    return str(uuid.uuid5(_NS, "|".join([hook_instance, *parts])))
 
 
 def _source(kb: KnowledgeBase, finding: Finding) -> tuple[Source, list[Link]]:
@@ -59,8 +65,12 @@ def _detail(finding: Finding) -> str:
 
 
 def finding_card(
-    kb: KnowledgeBase, finding: Finding, drafts: dict[str, dict[str, Any]] | None = None
+    kb: KnowledgeBase,
+    finding: Finding,
+    hook_instance: str,
+    drafts: dict[str, dict[str, Any]] | None = None,
 ) -> Card:
+    key = (finding.code.value, finding.order or "", finding.summary)
     source, links = _source(kb, finding)
     suggestions: list[Suggestion] = []
     draft = (drafts or {}).get(finding.order or "")
@@ -69,7 +79,7 @@ def finding_card(
         suggestions.append(
             Suggestion(
                 label=f"Change the dose to {finding.dose.mg:g} mg",
-                uuid=str(uuid.uuid4()),
+                uuid=card_id(hook_instance, "suggestion", *key),
                 isRecommended=True,
                 actions=[
                     Action(
@@ -82,7 +92,7 @@ def finding_card(
         )
     indicator = _INDICATOR[finding.severity]
     return Card(
-        uuid=str(uuid.uuid4()),
+        uuid=card_id(hook_instance, *key),
         summary=finding.summary,
         detail=_detail(finding),
         indicator=indicator,
@@ -109,7 +119,7 @@ def with_dose(resource: dict[str, Any], mg: float, unit: str) -> dict[str, Any]:
 
 
 def import_card(
-    kb: KnowledgeBase, imported: FhirImport, unavailable: dict[str, str]
+    kb: KnowledgeBase, imported: FhirImport, unavailable: dict[str, str], hook_instance: str
 ) -> Card | None:
     """An info card listing data that was not used or could not be had (nothing silent)."""
     lines: list[str] = []
@@ -125,7 +135,7 @@ def import_card(
     if not lines:
         return None
     return Card(
-        uuid=str(uuid.uuid4()),
+        uuid=card_id(hook_instance, "import"),
         summary=(
             f"Record read with gaps: {len(imported.ignored)} item(s) not used, "
             f"{len(imported.missing) + len(unavailable)} fact(s) missing"

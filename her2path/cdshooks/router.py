@@ -206,6 +206,29 @@ def draft_orders(
     return orders, drafts
 
 
+def respond(
+    kb: KnowledgeBase,
+    service_id: str,
+    body: HookRequest,
+    resources: list[Any],
+    unavailable: dict[str, str],
+    as_of: date,
+) -> CdsResponse:
+    """The cards for one hook call, once the data is gathered (no I/O, no clock)."""
+    imported = import_fhir(kb, resources)
+    hook_instance = body.hookInstance
+    if service_id == PATIENT_VIEW:
+        findings = chart_findings(kb, imported.facts, as_of)
+        cards = [finding_card(kb, f, hook_instance) for f in findings]
+        extra = import_card(kb, imported, unavailable, hook_instance)
+        if extra is not None:
+            cards.append(extra)
+        return CdsResponse(cards=cards)
+    orders, drafts = draft_orders(kb, body.context, service_id == ORDER_SELECT)
+    findings = check_orders(kb, imported.facts, orders, as_of)
+    return CdsResponse(cards=[finding_card(kb, f, hook_instance, drafts) for f in findings])
+
+
 def create_cds_router(settings: CdsSettings) -> APIRouter:
     router = APIRouter(tags=["cds-hooks"])
 
@@ -257,26 +280,17 @@ def create_cds_router(settings: CdsSettings) -> APIRouter:
         except DataUnavailable as exc:
             log.info("cds %s: 412, unavailable %s", service_id, exc.keys)
             raise HTTPException(status_code=412, detail="required data unavailable") from None
-        imported = import_fhir(kb, data.resources())
-        as_of = settings.today()
-        cards = []
-        if service_id == PATIENT_VIEW:
-            findings = chart_findings(kb, imported.facts, as_of)
-            cards = [finding_card(kb, f) for f in findings]
-            extra = import_card(kb, imported, data.unavailable)
-            if extra is not None:
-                cards.append(extra)
-        else:
-            orders, drafts = draft_orders(kb, body.context, service_id == ORDER_SELECT)
-            findings = check_orders(kb, imported.facts, orders, as_of)
-            cards = [finding_card(kb, f, drafts) for f in findings]
+        response = respond(
+            kb, service_id, body, data.resources(), data.unavailable, settings.today()
+        )
+        cards = response.cards
         log.info(
             "cds %s: %d card(s) in %.1f ms",
             service_id,
             len(cards),
             (time.perf_counter() - started) * 1000,
         )
-        return CdsResponse(cards=cards)
+        return response
 
     @router.post("/cds-services/{service_id}/feedback")
     async def feedback(service_id: str, request: Request) -> dict[str, int]:

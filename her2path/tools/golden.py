@@ -27,6 +27,30 @@ def her2_golden(kb: KnowledgeBase, example: Path) -> str:
     return answer.model_dump_json(indent=2) + "\n"
 
 
+def fhir_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one FHIR example (the import result as indented JSON)."""
+    from her2path.fhir import import_fhir
+
+    return import_fhir(kb, read_json(example)).model_dump_json(indent=2) + "\n"
+
+
+def cds_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one CDS Hooks request (the cards, on a fixed date)."""
+    from datetime import date
+
+    from her2path.cdshooks.models import HookRequest
+    from her2path.cdshooks.router import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW, respond
+    from her2path.fhir.resources import walk_resources
+
+    body = HookRequest.model_validate(read_json(example))
+    service = {"patient-view": PATIENT_VIEW, "order-select": ORDER_SELECT}.get(
+        body.hook, ORDER_SIGN
+    )
+    resources = list(walk_resources(body.prefetch or {}))
+    answer = respond(kb, service, body, resources, {}, date(2026, 11, 22))
+    return answer.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
 def schema_text(name: str) -> str:
     return json.dumps(schema_for(name), indent=2) + "\n"
 
@@ -34,6 +58,8 @@ def schema_text(name: str) -> str:
 #: golden set name -> (examples folder, renderer); other concerns add their own entries.
 GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
+    "fhir": (ROOT / "examples" / "fhir", fhir_golden),
+    "cds": (ROOT / "examples" / "cds", cds_golden),
 }
 
 
