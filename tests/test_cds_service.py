@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -297,15 +298,18 @@ def test_early_order_select_without_medication(
     assert _cards(client.post(path, json=body, headers=auth(keys, path))) == []
 
 
-def test_fhir_fallback_with_bearer_token(kb: KnowledgeBase, keys: ClientKeys) -> None:
+def test_fhir_fallback_with_bearer_token(
+    kb: KnowledgeBase, keys: ClientKeys, caplog: pytest.LogCaptureFixture
+) -> None:
     record = _ok_record()
     stub = FhirStub(record)
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], record)
     body["prefetch"] = {}
-    with stub.running() as url:
+    with stub.running() as url, caplog.at_level(logging.DEBUG):
         body["fhirServer"] = url
         body["fhirAuthorization"] = {"access_token": "secret-abc", "token_type": "Bearer"}
         cards = _topics(_cards(_post(kb, keys, SIGN, body)))
+    assert "secret-abc" not in caplog.text
     assert "dose_mismatch" in cards
     assert stub.seen_auth and set(stub.seen_auth) == {"Bearer secret-abc"}
 
