@@ -428,3 +428,66 @@ def test_resources_of_another_patient_are_not_used(kb: KnowledgeBase) -> None:
     result = import_fhir(kb, [_patient(), other, mine])
     assert result.facts.weight_kg == 60
     assert any(i.reason == "it belongs to another patient" for i in result.ignored)
+
+
+def _pool() -> st.SearchStrategy[dict[str, Any]]:
+    value = st.one_of(
+        st.just({"valueCodeableConcept": {"coding": [{"system": SCT, "code": "10828004"}]}}),
+        st.just({"valueCodeableConcept": {"coding": [{"system": LOINC, "code": "LA11842-4"}]}}),
+        st.just({"valueString": "3+"}),
+        st.just({"valueString": "garbage"}),
+        st.just({"valueQuantity": {"value": 61, "code": "%"}}),
+        st.just({"valueQuantity": {"value": 70, "code": "kg"}}),
+        st.just({}),
+    )
+    code = st.sampled_from(
+        [
+            "85319-2",
+            "18474-7",
+            "48676-1",
+            "85318-4",
+            "49683-6",
+            "10230-1",
+            "29463-7",
+            "82810-3",
+            "40556-3",
+            "1234-5",
+        ]
+    )
+    when = st.sampled_from([None, "2025-01-01", "2025-06-01", "2025"])
+    observation = st.builds(
+        lambda c, v, w: {**_obs(c), **v, **({"effectiveDateTime": w} if w else {})},
+        code,
+        value,
+        when,
+    )
+    other = st.sampled_from(
+        [
+            _breast_primary(),
+            _bone_mets(),
+            {"resourceType": "Specimen", "id": "s"},
+            {"resourceType": "Procedure", "id": "p"},
+            {
+                "resourceType": "MedicationStatement",
+                "id": "m",
+                "status": "active",
+                "effectiveDateTime": "2025-01-01",
+                "medicationCodeableConcept": {"coding": [{"system": RX, "code": "101306"}]},
+            },
+        ]
+    )
+    return st.one_of(observation, other)
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(_pool(), min_size=1, max_size=12))
+def test_every_resource_is_used_or_listed_as_ignored(items: list[dict[str, Any]]) -> None:
+    """Property: nothing is dropped silently."""
+    from her2path.kb import load_default
+
+    data = [_patient(), *[dict(r, id=f"r{i}") for i, r in enumerate(items)]]
+    result = import_fhir(load_default(), data)
+    labels = [f"{r['resourceType']}/{r['id']}" for r in data]
+    accounted = set(result.used) | {i.resource for i in result.ignored}
+    assert set(labels) == accounted
+    assert not set(result.used) & {i.resource for i in result.ignored}

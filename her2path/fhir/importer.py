@@ -118,6 +118,8 @@ class _Reader:
     tnm: dict[str, str] = field(default_factory=dict)
     ignored: list[IgnoredItem] = field(default_factory=list)
     notes: list[ImportNote] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)
+    referenced: set[str] = field(default_factory=set)
 
     # --- bookkeeping ------------------------------------------------------------
     def ignore(self, res: Resource, reason: str, code: Coding | None = None) -> None:
@@ -150,6 +152,14 @@ class _Reader:
         return False
 
     def read(self, res: Resource) -> None:
+        """Read one resource; it ends up either used or listed as ignored."""
+        before = len(self.ignored)
+        self.dispatch(res)
+        kind = res.get("resourceType")
+        if len(self.ignored) == before and kind not in ("Specimen", "Medication"):
+            self.used.append(label(res))
+
+    def dispatch(self, res: Resource) -> None:
         kind = res.get("resourceType")
         if kind != "Patient" and self.other_patient(res):
             self.ignore(res, "it belongs to another patient")
@@ -261,6 +271,8 @@ class _Reader:
         policy = self.kb.interop.unrecorded_specimen
         ref = reference_id(res.get("specimen"))
         spec = self.by_ref.get(ref) if ref else None
+        if ref is not None:
+            self.referenced.add(ref)
         collected = None
         spec_id = None
         if spec is not None:
@@ -361,7 +373,7 @@ class _Reader:
                 cells_counted=reported.cells_counted,
             )
         except ValidationError as exc:
-            self.ignore(res, _first_problem(exc), _coding_of(oc))
+            self.note(res, f"kept as reported, not interpreted: {_first_problem(exc)}")
             return
         self.her2_results.append(
             DualProbeISHResult(date=when, specimen=self.specimen(res, when), count=count)
@@ -391,6 +403,9 @@ class _Reader:
             return
         if self.newer(oc.concept.value, self.when(res)):
             self.facts[oc.concept.value] = status
+        else:
+            name = oc.concept.value.upper()
+            self.ignore(res, f"an older {name} result; the newest is used", _coding_of(oc))
 
     def measured(self, res: Resource, oc: ObservationCode) -> tuple[float, date | None] | None:
         q = quantity(res.get("valueQuantity"))
@@ -510,6 +525,7 @@ class _Reader:
         if ref is None:
             return []
         med = self.by_ref.get(ref)
+        self.referenced.add(ref)
         if med is None:
             for contained in res.get("contained") or []:
                 if isinstance(contained, Mapping) and f"#{contained.get('id')}" in (
@@ -709,6 +725,12 @@ def import_fhir(kb: KnowledgeBase, data: Any) -> FhirImport:
             tnm = TNM(t=r.tnm.get("t"), n=r.tnm.get("n"), m=r.tnm.get("m"))
         except ValidationError as exc:
             r.notes.append(ImportNote(resource="(staging)", text=_first_problem(exc)))
+    for res in resources:
+        if res.get("resourceType") in ("Specimen", "Medication"):
+            if label(res) in r.referenced:
+                r.used.append(label(res))
+            else:
+                r.ignore(res, "not referenced by any resource her2path reads")
     r.facts.pop("source_patient", None)
     facts = ImportedFacts(
         **r.facts,
@@ -732,6 +754,7 @@ def import_fhir(kb: KnowledgeBase, data: Any) -> FhirImport:
         missing=missing,
         ignored=r.ignored,
         notes=r.notes,
+        used=r.used,
     )
 
 

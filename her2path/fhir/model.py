@@ -47,3 +47,6 @@ class FhirImport(Explained):
     missing: list[MissingFact] = Field(default_factory=list)
     ignored: list[IgnoredItem] = Field(default_factory=list)
     notes: list[ImportNote] = Field(default_factory=list)
+    used: list[str] = Field(
+        default_factory=list, description="Type/id of every resource that was used"
+    )
