@@ -218,6 +218,21 @@ def test_biosimilar_not_labelled_for_gastric(kb: KnowledgeBase, keys: ClientKeys
     assert "biosimilar_site" not in _topics(_cards(_post(kb, keys, SIGN, body)))
 
 
+def test_product_not_labelled_for_the_site(kb: KnowledgeBase, keys: ClientKeys) -> None:
+    record = [
+        patient(),
+        condition("C16.2", "http://hl7.org/fhir/sid/icd-10-cm"),
+        her2_positive(),
+        weight(70),
+        lvef(62, "2026-11-10"),
+        not_pregnant(),
+    ]
+    body = order_sign([med_request("o1", KADCYLA, dose=252)], record)
+    card = _topics(_cards(_post(kb, keys, SIGN, body)))["site_not_labelled"]
+    assert card["indicator"] == "critical" and "gastric" in card["summary"]
+    assert "KAD-PI" in card["detail"]
+
+
 def test_pertuzumab_without_trastuzumab(kb: KnowledgeBase, keys: ClientKeys) -> None:
     body = order_sign([med_request("o1", PERJETA, dose=840)], _ok_record())
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["partner_missing"]

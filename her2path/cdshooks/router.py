@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import ValidationError
 
@@ -255,7 +256,7 @@ def create_cds_router(settings: CdsSettings) -> APIRouter:
         response_model_exclude_none=True,
     )
     async def hook(service_id: str, request: Request) -> CdsResponse:
-        authenticate(request)
+        await run_in_threadpool(authenticate, request)
         kb = settings.knowledge()
         defs = services(kb)
         service_id = settings.service_aliases.get(service_id, service_id)
@@ -294,7 +295,7 @@ def create_cds_router(settings: CdsSettings) -> APIRouter:
 
     @router.post("/cds-services/{service_id}/feedback")
     async def feedback(service_id: str, request: Request) -> dict[str, int]:
-        authenticate(request)
+        await run_in_threadpool(authenticate, request)
         service_id = settings.service_aliases.get(service_id, service_id)
         if service_id not in services(settings.knowledge()):
             raise HTTPException(status_code=404, detail="unknown service")

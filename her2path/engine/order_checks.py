@@ -43,7 +43,6 @@ class FindingCode(StrEnum):
     dose_unchecked = "dose_unchecked"
     partner_missing = "partner_missing"
     not_interchangeable = "not_interchangeable"
-    unknown_drug = "unknown_drug"
 
 
 class DoseSuggestion(Explained):
