@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from her2path.cdshooks.models import CdsResponse
+from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
 from her2path.engine.her2 import Her2Answer
 from her2path.fhir.model import FhirImport
 
@@ -16,6 +18,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-result": Her2Answer,
     "fhir-import": FhirImport,
     "cds-response": CdsResponse,
+    "patient": Patient,
+    "assessment": Assessment,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from her2path.cli import demo_cmd, fhir_cmd, her2_cmd, kb_cmd
+from her2path.cli import assess_cmd, demo_cmd, fhir_cmd, her2_cmd, kb_cmd
 
 app = typer.Typer(
     name="her2path",
@@ -23,6 +23,7 @@ kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
 fhir_cmd.register(app)
+assess_cmd.register(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,26 @@ class Condition(Explained):
     sources: list[SourceRef] = Field(min_length=1)
 
 
+class ProductChoice(Explained):
+    """A product that may fill a HER2-directed component, and the label that allows it."""
+
+    product: str
+    name: str
+    route: str = Field(description="iv, sc or oral")
+    biosimilar_of: str | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+
+
+class Component(Explained):
+    """One component of an offered regimen and the products (or partner drugs) that fill it."""
+
+    ingredient: str | None = Field(description="HER2-directed ingredient; null for partners")
+    role: str
+    products: list[ProductChoice] = Field(default_factory=list)
+    one_of: list[str] = Field(default_factory=list, description="Partner drug ids, any one")
+    text: str | None = None
+
+
 class Option(Explained):
     """A label-supported HER2-directed option for the patient now."""
 
@@ -34,6 +54,10 @@ class Option(Explained):
     setting: str
     line: str | None = None
     why: list[Condition] = Field(min_length=1)
+    basis: str = Field(default="label", description="label, or trial when no label lists it")
+    verification: str = Field(description="Verification level of the indication (L/G/T/S/M/P)")
+    components: list[Component] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list, description="Remarks on the option")
     flags: list[Note] = Field(default_factory=list, description="Safety findings that apply")
     blocked: bool = Field(description="True when a blocking safety finding applies")
     sources: list[SourceRef] = Field(min_length=1)
@@ -72,6 +96,18 @@ class IgnoredInput(Explained):
     reason: str
 
 
+class LineSummary(Explained):
+    """What the therapy history says about the line of therapy (metastatic disease)."""
+
+    metastatic_regimens: int
+    metastatic_anti_her2_regimens: int
+    early_recurrence_within_window: bool | None = Field(
+        description="Recurrence during or within the labels' window after (neo)adjuvant therapy"
+    )
+    line: int | None = Field(description="The metastatic line the next regimen would be")
+    text: str
+
+
 class Assessment(Explained):
     kb_version: str
     patient_id: str
@@ -81,6 +117,13 @@ class Assessment(Explained):
     exclusions: list[Exclusion]
     safety: list[SafetyFinding]
     unknowns: list[Unknown]
+    undecided: list[Exclusion] = Field(
+        default_factory=list, description="Options that depend on a fact not recorded"
+    )
+    advice: list[Note] = Field(default_factory=list)
+    line: LineSummary | None = None
+    setting: str
+    site: str
     ignored_input: list[IgnoredInput] = Field(
         default_factory=list, description="Input items not used, each with the reason"
     )

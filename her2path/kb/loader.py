@@ -51,6 +51,12 @@ LAYOUT: dict[str, Part] = {
         file="interop/codes.yaml",
         merge={"drug_tables": "interop/drugs/*.yaml", "order_rules": "interop/orders/*.yaml"},
     ),
+    "ingredients": Part(file="ingredients.yaml"),
+    "products": Part(items="products/*.yaml"),
+    "indications": Part(file="indications.yaml"),
+    "regimens": Part(file="regimens.yaml"),
+    "safety": Part(file="safety.yaml"),
+    "reproductive": Part(file="reproductive.yaml"),
 }
 
 

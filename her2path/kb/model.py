@@ -7,6 +7,14 @@ from pydantic import Field
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.interop import InteropKnowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
+from her2path.kb.reproductive import ReproductiveKnowledge
+from her2path.kb.therapy import (
+    IndicationKnowledge,
+    IngredientKnowledge,
+    Product,
+    RegimenKnowledge,
+    SafetyKnowledge,
+)
 
 
 class KBMeta(KBModel):
@@ -27,6 +35,12 @@ class KnowledgeBase(KBModel):
     registry: SourceRegistry
     her2: Her2Knowledge
     interop: InteropKnowledge
+    ingredients: IngredientKnowledge
+    products: list[Product]
+    indications: IndicationKnowledge
+    regimens: RegimenKnowledge
+    safety: SafetyKnowledge
+    reproductive: ReproductiveKnowledge
 
     @property
     def version(self) -> str:

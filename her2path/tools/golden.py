@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+from her2path.adapters.patient_json import read_patient
 from her2path.adapters.validation import parse, read_json
 from her2path.domain.her2 import Her2Case
+from her2path.engine.assess import assess
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
@@ -19,6 +23,10 @@ from her2path.schemas import SCHEMAS, schema_for
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 SCHEMA_DIR = ROOT / "docs" / "schemas"
+PATIENTS = ROOT / "examples" / "patients"
+#: The date the example patients are assessed on (they are written as of this date).
+AS_OF = date(2026, 7, 1)
+KB_PLACEHOLDER = "<kb-version>"
 
 
 def her2_golden(kb: KnowledgeBase, example: Path) -> str:
@@ -31,7 +39,8 @@ def fhir_golden(kb: KnowledgeBase, example: Path) -> str:
     """The golden text for one FHIR example (the import result as indented JSON)."""
     from her2path.fhir import import_fhir
 
-    return import_fhir(kb, read_json(example)).model_dump_json(indent=2) + "\n"
+    text = import_fhir(kb, read_json(example)).model_dump_json(indent=2) + "\n"
+    return text.replace(kb.version, KB_PLACEHOLDER)
 
 
 def cds_golden(kb: KnowledgeBase, example: Path) -> str:
@@ -48,7 +57,30 @@ def cds_golden(kb: KnowledgeBase, example: Path) -> str:
     )
     resources = list(walk_resources(body.prefetch or {}))
     answer = respond(kb, service, body, resources, {}, date(2026, 11, 22))
-    return answer.model_dump_json(indent=2, exclude_none=True) + "\n"
+    text = answer.model_dump_json(indent=2, exclude_none=True) + "\n"
+    return text.replace(kb.version, KB_PLACEHOLDER)
+
+
+def normalise(value: Any) -> Any:
+    """Replace every ``kb_version`` value by a placeholder (see decision 0105)."""
+    if isinstance(value, dict):
+        return {
+            k: (KB_PLACEHOLDER if k == "kb_version" else normalise(v)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    return value
+
+
+def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one example patient, assessed as of :data:`AS_OF`."""
+    a = assess(kb, read_patient(kb, example, AS_OF), AS_OF)
+    data = normalise(json.loads(a.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def patient_examples() -> list[Path]:
+    return sorted(PATIENTS.glob("*.json"))
 
 
 def schema_text(name: str) -> str:
@@ -60,6 +92,7 @@ GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
     "fhir": (ROOT / "examples" / "fhir", fhir_golden),
     "cds": (ROOT / "examples" / "cds", cds_golden),
+    "assessments": (PATIENTS, assessment_golden),
 }
 
 
