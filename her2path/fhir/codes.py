@@ -113,10 +113,38 @@ def build_index(kb: KnowledgeBase) -> CodeIndex:
         condition_codes={(c.system, c.code): c for c in ix.conditions if c.code is not None},
         condition_prefixes=[c for c in ix.conditions if c.prefix is not None],
         units={(u.concept.value, u.unit): u for u in ix.units},
-        drugs=ix.drug_codes(),
+        drugs=drug_map(kb),
         ignored_drugs=ix.ignored_drug_codes(),
         rxnorm=rxnorm,
     )
+
+
+def drug_map(kb: KnowledgeBase) -> dict[str, DrugCode]:
+    """RxNorm code -> drug: the product and ingredient files first, then the interop tables."""
+    found: dict[str, DrugCode] = {}
+    for product in kb.products:
+        for rx in product.rxnorm:
+            found[rx.code] = DrugCode(
+                code=rx.code,
+                display=rx.name or product.name,
+                tty=None if rx.tty == "unknown" else rx.tty,
+                product=product.id,
+                ingredients=list(product.ingredients),
+                sources=list(rx.sources),
+            )
+    for ingredient in kb.ingredients.ingredients:
+        if ingredient.rxnorm is not None and ingredient.rxnorm.code not in found:
+            found[ingredient.rxnorm.code] = DrugCode(
+                code=ingredient.rxnorm.code,
+                display=ingredient.name,
+                tty=None if ingredient.rxnorm.tty == "unknown" else ingredient.rxnorm.tty,
+                product=None,
+                ingredients=[ingredient.id],
+                sources=list(ingredient.rxnorm.sources),
+            )
+    for code, drug in kb.interop.drug_codes().items():
+        found.setdefault(code, drug)
+    return found
 
 
 _CACHE: dict[int, tuple[KnowledgeBase, CodeIndex]] = {}

@@ -300,6 +300,30 @@ class InteropKnowledge(InteropCodes):
     drug_tables: list[DrugTable] = Field(default_factory=list)
     order_rules: list[OrderRules] = Field(default_factory=list)
 
+    def kb_check(self, kb: Any) -> list[tuple[tuple[str | int, ...], str]]:
+        found = super().kb_check(kb)
+        owned: dict[str, str] = {}
+        for product in getattr(kb, "products", []):
+            for rx in product.rxnorm:
+                owned[rx.code] = f"products/{product.id}.yaml"
+        ingredients = getattr(kb, "ingredients", None)
+        for ing in getattr(ingredients, "ingredients", []):
+            if ing.rxnorm is not None:
+                owned[ing.rxnorm.code] = f"ingredients.yaml ({ing.id})"
+        products = {p.id for p in getattr(kb, "products", [])}
+        known_ingredients = {i.id for i in getattr(ingredients, "ingredients", [])}
+        for t, table in enumerate(self.drug_tables):
+            for c, code in enumerate(table.codes):
+                where = ("drug_tables", t, "codes", c)
+                if code.code in owned:
+                    found.append((where, f"RxNorm {code.code} is already in {owned[code.code]}"))
+                if products and code.product is not None and code.product not in products:
+                    found.append((where, f"unknown product '{code.product}'"))
+                for ing in code.ingredients:
+                    if known_ingredients and ing not in known_ingredients:
+                        found.append((where, f"unknown ingredient '{ing}'"))
+        return found
+
     def drug_codes(self) -> dict[str, DrugCode]:
         return {c.code: c for t in self.drug_tables for c in t.codes}
 
