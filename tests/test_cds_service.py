@@ -379,3 +379,19 @@ def test_prefetched_patient_must_match_the_context(kb: KnowledgeBase, keys: Clie
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], _ok_record())
     body["prefetch"]["patient"] = patient(pid="not-p1")
     assert _post(kb, keys, SIGN, body).status_code == 412
+
+
+def test_patient_view_uses_the_full_assessment_when_the_record_allows(
+    kb: KnowledgeBase, keys: ClientKeys
+) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "cds" / "patient-view.json"
+    body = json.loads(example.read_text())
+    cards = _cards(_post(kb, keys, VIEW, body))
+    summaries = [c["summary"] for c in cards]
+    assert any("label-supported HER2-directed option(s) now" in s for s in summaries)
+    options = next(c for c in cards if "option(s) now" in c["summary"])
+    assert "ENH-PI" in options["detail"]
+    assert not any(
+        c["source"]["topic"]["code"] == "labelled_products" and "labelled for" in c["summary"]
+        for c in cards
+    )

@@ -15,8 +15,9 @@ from her2path.cdshooks.models import (
     Source,
     Suggestion,
 )
+from her2path.domain.assessment import Assessment
 from her2path.domain.explain import Severity
-from her2path.engine.order_checks import Finding
+from her2path.engine.order_checks import Finding, FindingCode
 from her2path.fhir.model import FhirImport
 from her2path.kb.model import KnowledgeBase
 
@@ -102,6 +103,49 @@ def finding_card(
         overrideReasons=OVERRIDE_REASONS if indicator is not Indicator.info else [],
         links=links,
     )
+
+
+def assessment_cards(kb: KnowledgeBase, a: Assessment, hook_instance: str) -> list[Card]:
+    """Options now, and the blocking or warning safety findings, from a full assessment."""
+    cards: list[Card] = []
+    if a.options:
+        lines = [
+            f"- {o.title}" + (" (blocked by a safety finding)" if o.blocked else "")
+            for o in a.options
+        ]
+        cards.append(
+            finding_card(
+                kb,
+                Finding(
+                    code=FindingCode.labelled_products,
+                    severity=Severity.info,
+                    order=None,
+                    summary=f"{len(a.options)} label-supported HER2-directed option(s) now",
+                    detail="\n".join(lines),
+                    sources=[s for o in a.options for s in o.sources][:6],
+                ),
+                hook_instance,
+            )
+        )
+    for f in a.safety:
+        if f.severity is Severity.info:
+            continue
+        drugs = f" ({', '.join(f.drugs)})" if f.drugs else ""
+        cards.append(
+            finding_card(
+                kb,
+                Finding(
+                    code=FindingCode.safety,
+                    severity=f.severity,
+                    order=None,
+                    summary=f"{f.text}{drugs}",
+                    detail=f"{f.text}{drugs}",
+                    sources=list(f.sources),
+                ),
+                hook_instance,
+            )
+        )
+    return cards
 
 
 def with_dose(resource: dict[str, Any], mg: float, unit: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import ValidationError
 
 from her2path.cdshooks.auth import AuthError, JwtVerifier, bearer_token, load_issuers
-from her2path.cdshooks.cards import finding_card, import_card
+from her2path.cdshooks.cards import assessment_cards, finding_card, import_card
 from her2path.cdshooks.data import DataUnavailable, gather
 from her2path.cdshooks.feedback import FeedbackStore, MemoryFeedbackStore, SqliteFeedbackStore
 from her2path.cdshooks.models import (
@@ -32,9 +32,13 @@ from her2path.cdshooks.models import (
     HookRequest,
     ServiceDefinition,
 )
-from her2path.engine.order_checks import DraftOrder, chart_findings, check_orders
+from her2path.domain.assessment import Assessment
+from her2path.engine.assess import assess
+from her2path.engine.order_checks import DraftOrder, FindingCode, chart_findings, check_orders
+from her2path.errors import Her2PathError
 from her2path.fhir.codes import index_for
 from her2path.fhir.importer import import_fhir, read_exposure
+from her2path.fhir.model import FhirImport
 from her2path.fhir.resources import Resource, codings, label, number, walk_resources
 from her2path.kb.loader import load_default
 from her2path.kb.model import KnowledgeBase
@@ -207,6 +211,17 @@ def draft_orders(
     return orders, drafts
 
 
+def _assessment(kb: KnowledgeBase, imported: FhirImport, as_of: date) -> Assessment | None:
+    """The full assessment when the record gives a complete patient document."""
+    if imported.patient is None:
+        return None
+    try:
+        a = assess(kb, imported.patient, as_of)
+    except Her2PathError:
+        return None
+    return a.model_copy(update={"ignored_input": imported.ignored})
+
+
 def respond(
     kb: KnowledgeBase,
     service_id: str,
@@ -220,7 +235,13 @@ def respond(
     hook_instance = body.hookInstance
     if service_id == PATIENT_VIEW:
         findings = chart_findings(kb, imported.facts, as_of)
+        assessment = _assessment(kb, imported, as_of)
+        if assessment is not None:
+            # The full assessment replaces the label-category list with the options now.
+            findings = [f for f in findings if f.code is not FindingCode.labelled_products]
         cards = [finding_card(kb, f, hook_instance) for f in findings]
+        if assessment is not None:
+            cards += assessment_cards(kb, assessment, hook_instance)
         extra = import_card(kb, imported, unavailable, hook_instance)
         if extra is not None:
             cards.append(extra)

@@ -43,6 +43,7 @@ class FindingCode(StrEnum):
     dose_unchecked = "dose_unchecked"
     partner_missing = "partner_missing"
     not_interchangeable = "not_interchangeable"
+    safety = "safety"
 
 
 class DoseSuggestion(Explained):
