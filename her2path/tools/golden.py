@@ -32,7 +32,8 @@ KB_PLACEHOLDER = "<kb-version>"
 def her2_golden(kb: KnowledgeBase, example: Path) -> str:
     """The golden text for one HER2 example (the answer as indented JSON)."""
     answer = interpret(kb, parse(Her2Case, read_json(example)))
-    return answer.model_dump_json(indent=2) + "\n"
+    data = normalise(json.loads(answer.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def fhir_golden(kb: KnowledgeBase, example: Path) -> str:
