@@ -189,3 +189,20 @@ def test_sandbox_public_key_rejects_a_token_signed_by_another_key(
     )
     v = JwtVerifier([issuer], clock=lambda: float(claims["iat"]) + 10)
     assert _reason(v, forged, "http://127.0.0.1:3000" + captured["path"]) == "bad signature"
+
+
+def test_sandbox_order_select_claims_check(fhir_examples: Path) -> None:
+    captured = json.loads(
+        (
+            fhir_examples / SANDBOX / "captured-locally" / "order-select-request-early.json"
+        ).read_text()
+    )
+    jwks = json.loads((fhir_examples / SANDBOX / "build" / ".well-known" / "jwks.json").read_text())
+    header, claims = captured["jwt_header"], captured["jwt_payload"]
+    issuer = TrustedIssuer(claims["iss"], jku=(header["jku"],), jwks=jwks)
+    v = JwtVerifier([issuer], clock=lambda: float(claims["exp"]) - 1)
+    assert v.key_for(header, claims).key_id == header["kid"]
+    v.check_claims(claims, "http://127.0.0.1:3000" + captured["path"])
+    untrusted = JwtVerifier([TrustedIssuer(claims["iss"], jwks=jwks)], clock=lambda: 0.0)
+    with pytest.raises(AuthError, match="jku not allowlisted"):
+        untrusted.key_for(header, claims)
