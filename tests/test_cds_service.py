@@ -395,3 +395,24 @@ def test_patient_view_uses_the_full_assessment_when_the_record_allows(
         c["source"]["topic"]["code"] == "labelled_products" and "labelled for" in c["summary"]
         for c in cards
     )
+
+
+def test_module_router_is_built_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import her2path.cdshooks as cds
+
+    monkeypatch.delenv("HER2PATH_CDS_EXTERNAL_URL", raising=False)
+    monkeypatch.delenv("HER2PATH_CDS_TRUST_FILE", raising=False)
+    assert cds.router is None
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps([{"iss": "https://ehr.example.org", "jwks": {"keys": []}}]))
+    monkeypatch.setenv("HER2PATH_CDS_EXTERNAL_URL", BASE)
+    monkeypatch.setenv("HER2PATH_CDS_TRUST_FILE", str(trust))
+    monkeypatch.setenv("HER2PATH_CDS_FEEDBACK_DB", str(tmp_path / "fb.db"))
+    router = cds.router
+    assert {getattr(r, "path", "") for r in router.routes} >= {
+        "/cds-services",
+        "/cds-services/{service_id}",
+        "/cds-services/{service_id}/feedback",
+    }

@@ -49,7 +49,7 @@ def cds_golden(kb: KnowledgeBase, example: Path) -> str:
     from datetime import date
 
     from her2path.cdshooks.models import HookRequest
-    from her2path.cdshooks.router import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW, respond
+    from her2path.cdshooks.service import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW, respond
     from her2path.fhir.resources import walk_resources
 
     body = HookRequest.model_validate(read_json(example))
