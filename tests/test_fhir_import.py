@@ -491,3 +491,30 @@ def test_every_resource_is_used_or_listed_as_ignored(items: list[dict[str, Any]]
     accounted = set(result.used) | {i.resource for i in result.ignored}
     assert set(labels) == accounted
     assert not set(result.used) & {i.resource for i in result.ignored}
+
+
+def test_mcode_extended_example_jenny_m(kb: KnowledgeBase, fhir_examples: Path) -> None:
+    """The mCODE STU4 'Jenny M' example (FSH, read by a small test reader)."""
+    from tests.fsh_lite import read_instances
+
+    fsh = fhir_examples / "HL7+fhir-mCODE-ig/input/fsh/EX_ExtendedExample.fsh"
+    resources = read_instances(fsh.read_text(encoding="utf-8"))
+    patient_first = sorted(resources, key=lambda r: r["resourceType"] != "Patient")
+    result = import_fhir(kb, patient_first)
+    facts = result.facts
+    assert facts.site is not None and facts.site.value == "breast"
+    assert facts.er is ReceptorStatus.positive and facts.pr is ReceptorStatus.negative
+    assert [(r.method.value, r.call) for r in facts.her2_reported] == [
+        ("summary", ReportedHer2Call.negative)
+    ]
+    assert facts.weight_kg == 68.04  # the newer of two weights: 150 [lb_av] on 2018-04-22
+    assert any("older weight" in i.reason for i in result.ignored)
+    assert facts.height_cm == 165.1  # 65 [in_i]
+    # Clinical, then pathologic categories after surgery: the later pathologic ones are kept.
+    assert facts.tnm is not None
+    assert (facts.tnm.t, facts.tnm.n, facts.tnm.m) == ("pT3", "pN0", "cM0")
+    assert facts.stage == "IIB"
+    drugs = {e.ingredients[0] for e in facts.exposures}
+    assert drugs >= {"doxorubicin", "cyclophosphamide", "paclitaxel", "anastrozole"}
+    # Early disease: the setting is not guessed.
+    assert result.patient is None and [m.field for m in result.missing] == ["cancer.setting"]

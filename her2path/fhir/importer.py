@@ -120,6 +120,7 @@ class _Reader:
     notes: list[ImportNote] = field(default_factory=list)
     used: list[str] = field(default_factory=list)
     referenced: set[str] = field(default_factory=set)
+    holders: dict[str, Resource] = field(default_factory=dict)
 
     # --- bookkeeping ------------------------------------------------------------
     def ignore(self, res: Resource, reason: str, code: Coding | None = None) -> None:
@@ -130,13 +131,23 @@ class _Reader:
     def note(self, res: Resource, text: str) -> None:
         self.notes.append(ImportNote(resource=label(res), text=text))
 
-    def newer(self, key: str, when: date | None) -> bool:
-        """Record ``when`` for ``key`` if it is at least as recent as what is held."""
+    def newer(self, key: str, when: date | None, res: Resource) -> bool:
+        """Record ``res`` for ``key`` if it is at least as recent as what is held.
+
+        A value it replaces is moved from the used resources to the ignored ones.
+        """
         held = key in self.dated
         old = self.dated.get(key)
         if held and old is not None and (when is None or when < old):
             return False
+        previous = self.holders.get(key)
+        if previous is not None:
+            name = label(previous)
+            if name in self.used:
+                self.used.remove(name)
+            self.ignore(previous, f"an older {key.replace('_', ' ')}; the newest is used")
         self.dated[key] = when
+        self.holders[key] = res
         return True
 
     # --- resources -----------------------------------------------------------------
@@ -156,8 +167,10 @@ class _Reader:
         before = len(self.ignored)
         self.dispatch(res)
         kind = res.get("resourceType")
-        if len(self.ignored) == before and kind not in ("Specimen", "Medication"):
-            self.used.append(label(res))
+        name = label(res)
+        dropped = any(i.resource == name for i in self.ignored[before:])
+        if not dropped and kind not in ("Specimen", "Medication"):
+            self.used.append(name)
 
     def dispatch(self, res: Resource) -> None:
         kind = res.get("resourceType")
@@ -401,7 +414,7 @@ class _Reader:
         if status is None:
             self.ignore(res, f"{oc.concept.value.upper()} value could not be read", _coding_of(oc))
             return
-        if self.newer(oc.concept.value, self.when(res)):
+        if self.newer(oc.concept.value, self.when(res), res):
             self.facts[oc.concept.value] = status
         else:
             name = oc.concept.value.upper()
@@ -443,7 +456,7 @@ class _Reader:
         if got is None:
             return
         value, when = got
-        if not self.newer(oc.concept.value, when):
+        if not self.newer(oc.concept.value, when, res):
             self.ignore(res, f"an older {oc.concept.value}; the newest is used", _coding_of(oc))
             return
         if oc.concept is Concept.weight:
@@ -459,7 +472,7 @@ class _Reader:
             self.ignore(res, "pregnancy value could not be read", _coding_of(oc))
             return
         when = self.when(res)
-        if self.newer("pregnancy", when):
+        if self.newer("pregnancy", when, res):
             self.facts["pregnancy"] = Pregnancy(status=status, checked=when)
         else:
             self.ignore(res, "an older pregnancy result; the newest is used", _coding_of(oc))
