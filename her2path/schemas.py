@@ -10,7 +10,12 @@ from her2path.cdshooks.models import CdsResponse
 from her2path.domain.assessment import Assessment
 from her2path.domain.her2 import Her2Case
 from her2path.domain.patient import Patient
+from her2path.engine.cardiac import CardiacAnswer
+from her2path.engine.course import WorkedCourse, WorkedCourseResult
+from her2path.engine.dosing import DoseAnswer, DoseRequest
 from her2path.engine.her2 import Her2Answer
+from her2path.engine.late_dose import LateDoseAnswer
+from her2path.engine.schedule import Schedule
 from her2path.fhir.model import FhirImport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -18,6 +23,13 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-result": Her2Answer,
     "fhir-import": FhirImport,
     "cds-response": CdsResponse,
+    "dose-input": DoseRequest,
+    "dose-result": DoseAnswer,
+    "late-dose-result": LateDoseAnswer,
+    "schedule-result": Schedule,
+    "cardiac-result": CardiacAnswer,
+    "course-input": WorkedCourse,
+    "course-result": WorkedCourseResult,
     "patient": Patient,
     "assessment": Assessment,
 }

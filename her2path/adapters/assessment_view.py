@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from her2path.adapters.course_text import course_panel
 from her2path.adapters.terminal import CATEGORY_TEXT, SEVERITY_STYLE, cite, rule_table
 from her2path.domain.assessment import Assessment, Exclusion, Option
 
@@ -96,6 +97,8 @@ def assessment_renderable(a: Assessment) -> Group:
             u.append(f"  ? {x.field}: ", style="bold yellow")
             u.append(x.text + "\n")
         parts.append(Panel(u, title="Unknown facts", title_align="left", border_style="yellow"))
+    if a.course is not None:
+        parts.append(course_panel(a.course))
     if a.undecided:
         parts.append(_exclusions("Undecided (a fact is missing)", a.undecided))
     if a.exclusions:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from her2path.adapters.validation import problems_from, read_json
 from her2path.domain.patient import Patient
+from her2path.engine.course import check_course
 from her2path.errors import InputError, Problem
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.therapy import DrugClass
@@ -71,6 +72,8 @@ def check_against_kb(kb: KnowledgeBase, patient: Patient) -> list[Problem]:
         ):
             if p is not None:
                 found.append(p)
+    if patient.course is not None:
+        found += check_course(kb, patient.course)
     a = patient.history.anthracycline
     if a is not None:
         by_id = {i.id: i for i in kb.ingredients.ingredients}

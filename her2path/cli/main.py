@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import typer
 
-from her2path.cli import assess_cmd, demo_cmd, fhir_cmd, her2_cmd, kb_cmd
+from her2path.cli import (
+    assess_cmd,
+    cardiac_cmd,
+    course_cmd,
+    demo_cmd,
+    dose_cmd,
+    fhir_cmd,
+    her2_cmd,
+    kb_cmd,
+    schedule_cmd,
+)
 
 app = typer.Typer(
     name="her2path",
@@ -23,6 +33,10 @@ kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
 fhir_cmd.register(app)
+dose_cmd.register(app)
+schedule_cmd.register(app)
+cardiac_cmd.register(app)
+course_cmd.register(app)
 assess_cmd.register(app)
 
 

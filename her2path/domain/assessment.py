@@ -11,6 +11,7 @@ from datetime import date
 from pydantic import Field
 
 from her2path.domain.explain import Explained, Note, RuleStep, Severity
+from her2path.engine.course import CourseState
 from her2path.engine.her2 import Her2Answer
 from her2path.kb.provenance import SourceRef
 
@@ -124,6 +125,9 @@ class Assessment(Explained):
     line: LineSummary | None = None
     setting: str
     site: str
+    course: CourseState | None = Field(
+        default=None, description="State of the current course, when the patient has one"
+    )
     ignored_input: list[IgnoredInput] = Field(
         default_factory=list, description="Input items not used, each with the reason"
     )

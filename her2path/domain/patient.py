@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
+from her2path.domain.course import Course
 from her2path.domain.her2 import DomainModel, Her2Result, TumourSite
 
 
@@ -216,6 +217,9 @@ class Patient(DomainModel):
     weight_kg: float | None = Field(default=None, gt=20, le=350)
     weight_date: date | None = None
     height_cm: float | None = Field(default=None, gt=100, le=250)
+    serum_creatinine_mg_dl: float | None = Field(
+        default=None, gt=0.1, le=20, description="Latest serum creatinine, mg/dL"
+    )
     can_become_pregnant: bool | None = None
     pregnancy: Pregnancy | None = None
     breastfeeding: bool | None = None
@@ -229,6 +233,7 @@ class Patient(DomainModel):
     therapies: list[Therapy] = Field(default_factory=list)
     events: list[DiseaseEvent] = Field(default_factory=list)
     history: History = Field(default_factory=History)
+    course: Course | None = Field(default=None, description="The current treatment course")
 
     @model_validator(mode="after")
     def _dates_after_birth(self) -> Patient:
@@ -241,6 +246,8 @@ class Patient(DomainModel):
         dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(self.therapies)]
         dated += [(f"events[{i}].date", e.date) for i, e in enumerate(self.events)]
         dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(self.her2_results)]
+        if self.course is not None:
+            dated.append(("course.start", self.course.start))
         bad = [name for name, d in dated if d is not None and d < self.birth_date]
         if bad:
             raise ValueError(f"date before birth_date: {', '.join(bad)}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.cardiac import CardiacKnowledge
+from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.interop import InteropKnowledge
 from her2path.kb.provenance import KBModel, SourceRegistry
 from her2path.kb.reproductive import ReproductiveKnowledge
+from her2path.kb.schedules import RegimenSchedule
 from her2path.kb.therapy import (
     IndicationKnowledge,
     IngredientKnowledge,
@@ -35,6 +38,9 @@ class KnowledgeBase(KBModel):
     registry: SourceRegistry
     her2: Her2Knowledge
     interop: InteropKnowledge
+    dosing: DosingCommon
+    schedules: list[RegimenSchedule] = Field(default_factory=list)
+    cardiac: CardiacKnowledge
     ingredients: IngredientKnowledge
     products: list[Product]
     indications: IndicationKnowledge

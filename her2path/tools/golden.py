@@ -16,6 +16,7 @@ from her2path.adapters.patient_json import read_patient
 from her2path.adapters.validation import parse, read_json
 from her2path.domain.her2 import Her2Case
 from her2path.engine.assess import assess
+from her2path.engine.course import WorkedCourse, review_worked_course
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
@@ -73,6 +74,13 @@ def normalise(value: Any) -> Any:
     return value
 
 
+def course_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one worked course (examples/courses), version replaced."""
+    result = review_worked_course(kb, parse(WorkedCourse, read_json(example)))
+    data = normalise(json.loads(result.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def assessment_golden(kb: KnowledgeBase, example: Path) -> str:
     """The golden text for one example patient, assessed as of :data:`AS_OF`."""
     a = assess(kb, read_patient(kb, example, AS_OF), AS_OF)
@@ -93,6 +101,7 @@ GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
     "fhir": (ROOT / "examples" / "fhir", fhir_golden),
     "cds": (ROOT / "examples" / "cds", cds_golden),
+    "courses": (ROOT / "examples" / "courses", course_golden),
     "assessments": (PATIENTS, assessment_golden),
 }
 
