@@ -13,11 +13,15 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from her2path.domain.course import DoseKind
 from her2path.domain.explain import Explained, Severity
 from her2path.domain.her2 import Her2Case, TumourSite
 from her2path.domain.patient import LVEFReading, PregnancyStatus, ReportedHer2, Sex
 from her2path.domain.record import DrugExposure, ImportedFacts
+from her2path.engine.dosing import DoseAnswer, DoseRequest, calculate_dose
 from her2path.engine.her2 import interpret
+from her2path.errors import Her2PathError
+from her2path.kb.dosing import DrugDosing
 from her2path.kb.interop import DoseSchedule, DoseStep, LvefHold, LvefRule, OrderRule
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import SourceRef
@@ -471,9 +475,116 @@ def _candidate_steps(
     return found
 
 
+def _dosing_entry(kb: KnowledgeBase, exposure: DrugExposure) -> DrugDosing | None:
+    """The dosing-section entry of the ordered product (or of its single ingredient)."""
+    table = kb.dosing.by_id()
+    if exposure.product is not None:
+        return table.get(exposure.product)
+    if len(exposure.ingredients) != 1:
+        return None
+    return next((d for d in kb.dosing.drugs if d.ingredient == exposure.ingredients[0]), None)
+
+
+def _dose_from_dosing(
+    kb: KnowledgeBase, facts: ImportedFacts, order: DraftOrder, starting: bool
+) -> list[Finding] | None:
+    """The dose check through the dosing engine; ``None`` when it does not cover the order."""
+    entry = _dosing_entry(kb, order.exposure)
+    unit = (order.dose_unit or "").lower()
+    if entry is None or unit != "mg" or order.dose_value is None:
+        return None
+    site = facts.site.value if facts.site is not None else None
+    specs = [
+        sp
+        for sp in entry.specs
+        if (not sp.tumours or site is None or site in sp.tumours)
+        and (order.interval_days is None or sp.interval_days == order.interval_days)
+    ]
+    if not specs:
+        return None
+    name = _name(order.exposure)
+    tolerance = kb.interop.dose_tolerance()
+    pct = tolerance.percent if tolerance else 0.0
+    answers: list[DoseAnswer] = []
+    for sp in specs:
+        kind = DoseKind.loading if starting and sp.loading is not None else DoseKind.maintenance
+        # Level 0 is the labelled dose; higher levels are the label's reduction steps,
+        # which a clinician may order after toxicity without being warned.
+        for level in range(0, 4):
+            try:
+                answer = calculate_dose(
+                    kb,
+                    DoseRequest(
+                        drug=entry.id,
+                        spec=sp.id,
+                        tumour=site,
+                        kind=kind,
+                        level=level,
+                        first_dose=starting,
+                        weight_kg=facts.weight_kg,
+                        height_cm=facts.height_cm,
+                        sex=facts.sex,
+                    ),
+                )
+            except Her2PathError:
+                break
+            if level == 0:
+                answers.append(answer)
+            if answer.stop:
+                break
+            for target in (answer.dose_mg, answer.unrounded_mg):
+                if target is not None and abs(order.dose_value - target) <= target * pct / 100:
+                    return []
+    first = answers[0]
+    sources = [s for step in first.steps for s in step.sources] + (
+        list(tolerance.sources) if tolerance else []
+    )
+    if first.dose_mg is None:
+        why = "; ".join(m.text for m in first.missing) or "a fact the dose needs is not recorded"
+        return [
+            Finding(
+                code=FindingCode.dose_unchecked,
+                severity=Severity.warn,
+                order=order.resource,
+                summary=f"The {name} dose cannot be checked: {why}"[:139],
+                detail=f"{first.spec_title}: {why}.",
+                sources=sources or list(entry.sources),
+            )
+        ]
+    value = float(first.dose_mg)
+    return [
+        Finding(
+            code=FindingCode.dose_mismatch,
+            severity=Severity.warn,
+            order=order.resource,
+            summary=f"{name} dose {order.dose_value:g} mg differs from {value:g} mg "
+            f"({first.kind.value})",
+            detail=(
+                f"{first.spec_title}: {first.kind.value} dose {first.per_unit:g} {first.unit}"
+                + (f" × {facts.weight_kg:g} kg" if first.basis.value == "mg_per_kg" else "")
+                + f" = {value:g} mg ({first.rounding}), {first.frequency}. Allowed difference "
+                f"{pct:g}%. Ordered: {order.dose_value:g} mg."
+            ),
+            sources=sources or list(entry.sources),
+            dose=DoseSuggestion(
+                mg=value,
+                step=first.kind.value,
+                schedule=first.spec,
+                mg_per_kg=first.per_unit if first.basis.value == "mg_per_kg" else None,
+                weight_kg=facts.weight_kg,
+                interval_days=next(sp.interval_days for sp in specs if sp.id == first.spec),
+            ),
+        )
+    ]
+
+
 def _dose(
     kb: KnowledgeBase, facts: ImportedFacts, order: DraftOrder, rules: list[OrderRule], as_of: date
 ) -> list[Finding]:
+    starting_now = not _prior(facts, order.exposure.ingredients, as_of, order.resource)
+    via_dosing = _dose_from_dosing(kb, facts, order, starting_now)
+    if via_dosing is not None:
+        return via_dosing
     if order.dose_value is None or not any(r.schedules for r in rules):
         return []
     name = _name(order.exposure)
