@@ -176,9 +176,10 @@ def test_lvef_gates(kb: KnowledgeBase, keys: ClientKeys) -> None:
     held = [*base, on_drug, lvef(64, "2026-04-20"), lvef(48, "2026-11-01")]
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], held)
     card = _topics(_cards(_post(kb, keys, SIGN, body)))["lvef_hold"]
-    assert card["indicator"] == "critical" and "16" in card["summary"]
-    assert "TRAZ-PI" in card["detail"]
-    assert any("dailymed" in link["url"] for link in card["links"])
+    assert card["indicator"] == "critical" and "withhold" in card["summary"]
+    assert "fall 16 points" in card["detail"]
+    assert "TRAZ-PI" in card["detail"] or "HER-PI" in card["detail"]
+    assert card["links"] and all(link["url"].startswith("https://") for link in card["links"])
     # held: below the lower limit of normal with a fall of 10 points
     below = [*base, on_drug, lvef(60, "2026-04-20"), lvef(50, "2026-11-01", lln=53)]
     body = order_sign([med_request("o1", HERCEPTIN, dose=420)], below)

@@ -18,9 +18,11 @@ from her2path.domain.explain import Explained, Severity
 from her2path.domain.her2 import Her2Case, TumourSite
 from her2path.domain.patient import LVEFReading, PregnancyStatus, ReportedHer2, Sex
 from her2path.domain.record import DrugExposure, ImportedFacts
+from her2path.engine.cardiac import LvefAction, cardiac_review
 from her2path.engine.dosing import DoseAnswer, DoseRequest, calculate_dose
 from her2path.engine.her2 import interpret
 from her2path.errors import Her2PathError
+from her2path.kb.cardiac import TherapyContext
 from her2path.kb.dosing import DrugDosing
 from her2path.kb.interop import DoseSchedule, DoseStep, LvefHold, LvefRule, OrderRule
 from her2path.kb.model import KnowledgeBase
@@ -182,7 +184,7 @@ def check_orders(
             continue
         found += _eligibility(kb, facts, order, rules, picture)
         found += _pregnancy(kb, facts, order, rules, as_of)
-        found += _lvef(facts, order, rules, as_of)
+        found += _lvef(kb, facts, order, rules, as_of)
         found += _dose(kb, facts, order, rules, as_of)
         found += _partners(facts, order, rules, orders)
     return found
@@ -369,8 +371,80 @@ def hold_row(
     return None
 
 
+_HOLDING = {LvefAction.withhold, LvefAction.continue_withholding, LvefAction.stop_permanently}
+
+
+def _cardiac_review(
+    kb: KnowledgeBase,
+    facts: ImportedFacts,
+    order: DraftOrder,
+    readings: list[LVEFReading],
+    start: date | None,
+    as_of: date,
+) -> list[Finding] | None:
+    """Hold and monitoring findings from the cardiac section; ``None`` when it has no table."""
+    entry = _dosing_entry(kb, order.exposure)
+    if entry is None or start is None:
+        return None
+    context = TherapyContext.metastatic if facts.metastatic else TherapyContext.early
+    answer = cardiac_review(kb, [entry.id], context, readings, start, as_of)
+    if not answer.tables:
+        return None
+    name = _name(order.exposure)
+    found: list[Finding] = []
+    if answer.readings:
+        last = answer.readings[-1]
+        lead = last.leading
+        if lead.action in _HOLDING:
+            found.append(
+                Finding(
+                    code=FindingCode.lvef_hold,
+                    severity=Severity.block,
+                    order=order.resource,
+                    summary=f"LVEF {last.baseline:g}→{last.lvef:g}% on {last.date}: "
+                    f"{lead.action.value.replace('_', ' ')} {name}",
+                    detail=(
+                        f"{lead.text} (baseline {last.baseline:g}%, latest {last.lvef:g}% on "
+                        f"{last.date}, fall {last.drop:g} points"
+                        + (f", lower limit of normal {last.lln:g}%" if last.lln else "")
+                        + f"; {context.value} disease)."
+                    ),
+                    sources=list(lead.sources),
+                )
+            )
+            return found
+    latest = readings[-1] if readings else None
+    # Only a check missed since the latest reading is actionable at ordering time.
+    due = [
+        c
+        for c in answer.plan
+        if c.status.value == "overdue" and (latest is None or c.due > latest.date)
+    ]
+    if due:
+        when = due[0].due.isoformat()
+        found.append(
+            Finding(
+                code=FindingCode.lvef_due,
+                severity=Severity.warn,
+                order=order.resource,
+                summary=f"LVEF check overdue (was due {when}); last "
+                + (f"{latest.date}" if latest else "none"),
+                detail=(
+                    f"The monitoring plan for {name} had an LVEF check due on {when}"
+                    + (f"; the last was {latest.percent:g}% on {latest.date}." if latest else ".")
+                ),
+                sources=[s for c in due for s in c.sources] or list(kb.cardiac.sources),
+            )
+        )
+    return found
+
+
 def _lvef(
-    facts: ImportedFacts, order: DraftOrder, rules: list[OrderRule], as_of: date
+    kb: KnowledgeBase,
+    facts: ImportedFacts,
+    order: DraftOrder,
+    rules: list[OrderRule],
+    as_of: date,
 ) -> list[Finding]:
     rule = next((r for r in rules if r.lvef is not None), None)
     if rule is None or rule.lvef is None:
@@ -413,6 +487,10 @@ def _lvef(
     latest = readings[-1]
     first = min((e.start for e in prior if e.start), default=None)
     base = lvef_baseline(readings, first)
+    if prior:
+        reviewed = _cardiac_review(kb, facts, order, readings, first, as_of)
+        if reviewed is not None:
+            return found + reviewed
     row = hold_row(lv, base, latest, facts.metastatic) if prior and base is not None else None
     if row is not None and base is not None:
         drop = base.percent - latest.percent
@@ -767,7 +845,7 @@ def chart_findings(kb: KnowledgeBase, facts: ImportedFacts, as_of: date) -> list
         # The running therapy counts as prior exposure, so it is not skipped.
         order = DraftOrder(resource=f"chart:{exposure.resource}", exposure=exposure)
         rules = rules_for(kb, exposure)
-        for f in _lvef(facts, order, rules, as_of):
+        for f in _lvef(kb, facts, order, rules, as_of):
             if f.code is not FindingCode.previously_stopped:
                 found.append(f.model_copy(update={"order": None}))
         preg = facts.pregnancy
