@@ -319,7 +319,11 @@ def _pregnancy(
         if preg is not None and preg.checked
         else "no pregnancy test or status found"
     )
-    window = f" within {policy.valid_days} days" if policy is not None else ""
+    window = (
+        f" (a result from the last {policy.valid_days} days counts as verified)"
+        if policy is not None
+        else ""
+    )
     return [
         Finding(
             code=FindingCode.pregnancy_unverified,
@@ -328,7 +332,7 @@ def _pregnancy(
             summary=f"Verify pregnancy status before starting {name}",
             detail=(
                 f"The label asks to verify pregnancy status in females of reproductive "
-                f"potential before the first dose; {seen}{window and ' (needed' + window + ')'}."
+                f"potential before the first dose; {seen}{window}."
             ),
             sources=sources + (list(policy.sources) if policy else []),
         )
