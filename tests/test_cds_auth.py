@@ -206,3 +206,38 @@ def test_sandbox_order_select_claims_check(fhir_examples: Path) -> None:
     untrusted = JwtVerifier([TrustedIssuer(claims["iss"], jwks=jwks)], clock=lambda: 0.0)
     with pytest.raises(AuthError, match="jku not allowlisted"):
         untrusted.key_for(header, claims)
+
+
+def test_jku_keys_fetched_over_http_from_an_allowlisted_url(keys: ClientKeys) -> None:
+    """The key set is fetched from the token's jku (a JWKS server on 127.0.0.1)."""
+    from fastapi import FastAPI
+
+    from tests.cds_support import FhirStub
+
+    stub = FhirStub([])
+    jwks_app = FastAPI()
+
+    @jwks_app.get("/.well-known/jwks.json")
+    def jwks() -> dict[str, Any]:
+        return keys.jwks
+
+    stub.app = jwks_app
+    with stub.running() as base:
+        url = f"{base}/.well-known/jwks.json"
+        v = JwtVerifier([TrustedIssuer(ISS, jku=(url,))], clock=lambda: NOW)
+        claims = {"iss": ISS, "aud": AUD, "iat": int(NOW), "exp": int(NOW) + 300, "jti": "h"}
+        token = jwt.encode(claims, keys.ec, algorithm="ES384", headers={"kid": "ec-1", "jku": url})
+        assert v.verify(token, AUD)["jti"] == "h"
+        wrong = jwt.encode(
+            {**claims, "jti": "i"},
+            keys.ec,
+            algorithm="ES384",
+            headers={"kid": "ec-1", "jku": f"{base}/other.json"},
+        )
+        assert _reason(v, wrong) == "jku not allowlisted for this issuer"
+    # Server gone: the keys can no longer be fetched (cache is per verifier).
+    fresh = JwtVerifier([TrustedIssuer(ISS, jku=(url,))], clock=lambda: NOW)
+    token2 = jwt.encode(
+        {**claims, "jti": "j"}, keys.ec, algorithm="ES384", headers={"kid": "ec-1", "jku": url}
+    )
+    assert _reason(fresh, token2) == "jwks could not be fetched"
