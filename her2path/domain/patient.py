@@ -17,6 +17,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from her2path.domain.course import Course
+from her2path.domain.events import AdverseEvent, LabResult
 from her2path.domain.her2 import DomainModel, Her2Result, TumourSite
 
 
@@ -233,6 +234,8 @@ class Patient(DomainModel):
     therapies: list[Therapy] = Field(default_factory=list)
     events: list[DiseaseEvent] = Field(default_factory=list)
     history: History = Field(default_factory=History)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    labs: list[LabResult] = Field(default_factory=list)
     course: Course | None = Field(default=None, description="The current treatment course")
 
     @model_validator(mode="after")
@@ -246,6 +249,10 @@ class Patient(DomainModel):
         dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(self.therapies)]
         dated += [(f"events[{i}].date", e.date) for i, e in enumerate(self.events)]
         dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(self.her2_results)]
+        dated += [
+            (f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(self.adverse_events)
+        ]
+        dated += [(f"labs[{i}].date", r.date) for i, r in enumerate(self.labs)]
         if self.course is not None:
             dated.append(("course.start", self.course.start))
         bad = [name for name, d in dated if d is not None and d < self.birth_date]

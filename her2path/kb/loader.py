@@ -51,6 +51,7 @@ LAYOUT: dict[str, Part] = {
         file="interop/codes.yaml",
         merge={"drug_tables": "interop/drugs/*.yaml", "order_rules": "interop/orders/*.yaml"},
     ),
+    "patient_info": Part(file="patient/info.yaml", merge={"products": "patient/products/*.yaml"}),
     "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
     "schedules": Part(items="schedules/*.yaml"),
     "cardiac": Part(file="cardiac/monitoring.yaml", merge={"tables": "cardiac/tables/*.yaml"}),
@@ -60,6 +61,10 @@ LAYOUT: dict[str, Part] = {
     "regimens": Part(file="regimens.yaml"),
     "safety": Part(file="safety.yaml"),
     "reproductive": Part(file="reproductive.yaml"),
+    "adverse_events": Part(
+        file="adverse_events/_dose_levels.yaml", merge={"products": "adverse_events/[a-z]*.yaml"}
+    ),
+    "checklists": Part(items="checklists/*.yaml"),
 }
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.adverse_events import AdverseEventKnowledge
 from her2path.kb.cardiac import CardiacKnowledge
+from her2path.kb.checklists import Checklist
 from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
 from her2path.kb.interop import InteropKnowledge
+from her2path.kb.patient_info import PatientInfo
 from her2path.kb.provenance import KBModel, SourceRegistry
 from her2path.kb.reproductive import ReproductiveKnowledge
 from her2path.kb.schedules import RegimenSchedule
@@ -38,6 +41,7 @@ class KnowledgeBase(KBModel):
     registry: SourceRegistry
     her2: Her2Knowledge
     interop: InteropKnowledge
+    patient_info: PatientInfo
     dosing: DosingCommon
     schedules: list[RegimenSchedule] = Field(default_factory=list)
     cardiac: CardiacKnowledge
@@ -47,6 +51,8 @@ class KnowledgeBase(KBModel):
     regimens: RegimenKnowledge
     safety: SafetyKnowledge
     reproductive: ReproductiveKnowledge
+    adverse_events: AdverseEventKnowledge
+    checklists: list[Checklist] = Field(default_factory=list)
 
     @property
     def version(self) -> str:

@@ -14,9 +14,13 @@ from typing import Any
 
 from her2path.adapters.patient_json import read_patient
 from her2path.adapters.validation import parse, read_json
+from her2path.domain.events import AdverseEvent
 from her2path.domain.her2 import Her2Case
+from her2path.domain.patient import Patient
 from her2path.engine.assess import assess
+from her2path.engine.checklist import pretreatment_checklist
 from her2path.engine.course import WorkedCourse, review_worked_course
+from her2path.engine.events import manage_event
 from her2path.engine.her2 import interpret
 from her2path.kb import KnowledgeBase, load_default
 from her2path.schemas import SCHEMAS, schema_for
@@ -92,6 +96,23 @@ def patient_examples() -> list[Path]:
     return sorted(PATIENTS.glob("*.json"))
 
 
+def event_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one adverse-event example: ``{"as_of", "event"}``."""
+    doc = read_json(example)
+    answer = manage_event(kb, parse(AdverseEvent, doc["event"]), date.fromisoformat(doc["as_of"]))
+    data = normalise(json.loads(answer.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def checklist_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one checklist example: ``{"product", "as_of", "patient"}``."""
+    doc = read_json(example)
+    patient = parse(Patient, doc["patient"])
+    answer = pretreatment_checklist(kb, doc["product"], patient, date.fromisoformat(doc["as_of"]))
+    data = normalise(json.loads(answer.model_dump_json()))
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def schema_text(name: str) -> str:
     return json.dumps(schema_for(name), indent=2) + "\n"
 
@@ -103,6 +124,8 @@ GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "cds": (ROOT / "examples" / "cds", cds_golden),
     "courses": (ROOT / "examples" / "courses", course_golden),
     "assessments": (PATIENTS, assessment_golden),
+    "events": (ROOT / "examples" / "events", event_golden),
+    "checklists": (ROOT / "examples" / "checklists", checklist_golden),
 }
 
 
