@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -417,3 +418,26 @@ def test_module_router_is_built_from_the_environment(
         "/cds-services/{service_id}",
         "/cds-services/{service_id}/feedback",
     }
+
+
+def test_mounted_in_the_main_app(
+    kb: KnowledgeBase, keys: ClientKeys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HER2PATH_CDS_* set, the main app serves the CDS Hooks routes beside /api."""
+    from fastapi.testclient import TestClient
+
+    from her2path.api.app import create_app
+    from her2path.settings import Settings, sqlite_url
+
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps([{"iss": "https://ehr.example.org", "jwks": keys.jwks}]))
+    monkeypatch.setenv("HER2PATH_CDS_EXTERNAL_URL", BASE)
+    monkeypatch.setenv("HER2PATH_CDS_TRUST_FILE", str(trust))
+    app = create_app(Settings(database_url=sqlite_url(tmp_path / "db.sqlite"), demo_mode=True), kb)
+    client = TestClient(app)
+    assert client.get("/cds-services").status_code == 401
+    # The app's verifier reads the real clock, so this token is issued "now".
+    now = int(time.time())
+    r = client.get("/cds-services", headers=auth(keys, "/cds-services", iat=now, exp=now + 300))
+    assert r.status_code == 200
+    assert {s["id"] for s in r.json()["services"]} >= {"her2path-order-sign"}
