@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from her2path.cdshooks.models import CdsResponse
 from her2path.domain.assessment import Assessment
 from her2path.domain.events import AdverseEvent
 from her2path.domain.her2 import Her2Case
@@ -19,10 +20,13 @@ from her2path.engine.her2 import Her2Answer
 from her2path.engine.late_dose import LateDoseAnswer
 from her2path.engine.schedule import Schedule
 from her2path.engine.windows import WindowsAnswer
+from her2path.fhir.model import FhirImport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "her2-input": Her2Case,
     "her2-result": Her2Answer,
+    "fhir-import": FhirImport,
+    "cds-response": CdsResponse,
     "event-input": AdverseEvent,
     "event-result": EventAnswer,
     "checklist-result": ChecklistAnswer,

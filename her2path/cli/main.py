@@ -15,6 +15,7 @@ from her2path.cli import (
     demo_cmd,
     dose_cmd,
     event_cmd,
+    fhir_cmd,
     her2_cmd,
     kb_cmd,
     schedule_cmd,
@@ -34,6 +35,7 @@ app = typer.Typer(
 kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
+fhir_cmd.register(app)
 serve_cmd.register(app)
 dose_cmd.register(app)
 schedule_cmd.register(app)

@@ -90,6 +90,14 @@ class Unknown(Explained):
     text: str
 
 
+class IgnoredInput(Explained):
+    """A piece of input (a FHIR resource, a row, a value) that was not used, and why."""
+
+    resource: str = Field(description="Type/id of the resource, or the input path")
+    code: str | None = Field(default=None, description="system|code that was looked at")
+    reason: str
+
+
 class LineSummary(Explained):
     """What the therapy history says about the line of therapy (metastatic disease)."""
 
@@ -124,4 +132,7 @@ class Assessment(Explained):
     events: list[EventAnswer] = Field(
         default_factory=list,
         description="Open adverse events (not resolved on the as-of date) and the label's answer",
+    )
+    ignored_input: list[IgnoredInput] = Field(
+        default_factory=list, description="Input items not used, each with the reason"
     )

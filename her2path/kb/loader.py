@@ -47,6 +47,10 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "interop": Part(
+        file="interop/codes.yaml",
+        merge={"drug_tables": "interop/drugs/*.yaml", "order_rules": "interop/orders/*.yaml"},
+    ),
     "patient_info": Part(file="patient/info.yaml", merge={"products": "patient/products/*.yaml"}),
     "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
     "schedules": Part(items="schedules/*.yaml"),

@@ -9,6 +9,7 @@ from her2path.kb.cardiac import CardiacKnowledge
 from her2path.kb.checklists import Checklist
 from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
+from her2path.kb.interop import InteropKnowledge
 from her2path.kb.patient_info import PatientInfo
 from her2path.kb.provenance import KBModel, SourceRegistry
 from her2path.kb.reproductive import ReproductiveKnowledge
@@ -39,6 +40,7 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    interop: InteropKnowledge
     patient_info: PatientInfo
     dosing: DosingCommon
     schedules: list[RegimenSchedule] = Field(default_factory=list)

@@ -41,6 +41,32 @@ def her2_golden(kb: KnowledgeBase, example: Path) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def fhir_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one FHIR example (the import result as indented JSON)."""
+    from her2path.fhir import import_fhir
+
+    text = import_fhir(kb, read_json(example)).model_dump_json(indent=2) + "\n"
+    return text.replace(kb.version, KB_PLACEHOLDER)
+
+
+def cds_golden(kb: KnowledgeBase, example: Path) -> str:
+    """The golden text for one CDS Hooks request (the cards, on a fixed date)."""
+    from datetime import date
+
+    from her2path.cdshooks.models import HookRequest
+    from her2path.cdshooks.service import ORDER_SELECT, ORDER_SIGN, PATIENT_VIEW, respond
+    from her2path.fhir.resources import walk_resources
+
+    body = HookRequest.model_validate(read_json(example))
+    service = {"patient-view": PATIENT_VIEW, "order-select": ORDER_SELECT}.get(
+        body.hook, ORDER_SIGN
+    )
+    resources = list(walk_resources(body.prefetch or {}))
+    answer = respond(kb, service, body, resources, {}, date(2026, 11, 22))
+    text = answer.model_dump_json(indent=2, exclude_none=True) + "\n"
+    return text.replace(kb.version, KB_PLACEHOLDER)
+
+
 def normalise(value: Any) -> Any:
     """Replace every ``kb_version`` value by a placeholder (see decision 0105)."""
     if isinstance(value, dict):
@@ -94,6 +120,8 @@ def schema_text(name: str) -> str:
 #: golden set name -> (examples folder, renderer); other concerns add their own entries.
 GOLDEN_SETS: dict[str, tuple[Path, Callable[[KnowledgeBase, Path], str]]] = {
     "her2": (ROOT / "examples" / "her2", her2_golden),
+    "fhir": (ROOT / "examples" / "fhir", fhir_golden),
+    "cds": (ROOT / "examples" / "cds", cds_golden),
     "courses": (ROOT / "examples" / "courses", course_golden),
     "assessments": (PATIENTS, assessment_golden),
     "events": (ROOT / "examples" / "events", event_golden),
