@@ -6,7 +6,7 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run test lint typecheck unit bench golden clean
+.PHONY: install run test system lint typecheck unit bench golden clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -16,12 +16,20 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
-## run: install, then run the main job on embedded defaults with demo data
+## run: install, then start the web app and API on http://127.0.0.1:8000 (SQLite under var/,
+## demo mode, demo patients loaded idempotently)
 run: install
-	$(VENV)/bin/her2path demo
+	@mkdir -p var
+	HER2PATH_DATABASE_URL=sqlite:///$(CURDIR)/var/her2path.db \
+		$(VENV)/bin/her2path serve --demo --host 127.0.0.1 --port 8000
 
-## test: install, then lint, type-check and run every test
-test: install lint typecheck unit
+## test: install (Python and system packages), then lint, type-check and run every test;
+## a throw-away PostgreSQL server on loopback serves the storage tests and is stopped after
+test: install system lint typecheck unit
+
+## system: install missing system packages (PostgreSQL, Chromium, fonts, pango, JRE); root
+system:
+	bash scripts/setup-system.sh
 
 lint: install
 	$(VENV)/bin/ruff check her2path tests bench
@@ -31,7 +39,10 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 unit: install
-	$(VENV)/bin/pytest
+	@mkdir -p var test-artifacts
+	@bash scripts/postgres.sh start >/dev/null
+	@HER2PATH_TEST_PG_URL="$$(cat var/pg/url)" $(VENV)/bin/pytest; rc=$$?; \
+		bash scripts/postgres.sh stop; exit $$rc
 
 ## bench: measure throughput and write bench/RESULTS.md
 bench: install

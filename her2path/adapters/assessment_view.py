@@ -91,6 +91,20 @@ def assessment_renderable(a: Assessment) -> Group:
             adv.append(n.text)
             adv.append(f"  [{cite(n.sources)}]\n", style="dim")
         parts.append(Panel(adv, title="Advice", title_align="left"))
+    if a.events:
+        ev = Text()
+        for e in a.events:
+            what = e.action.value if e.action else e.outcome.value
+            ev.append(
+                f"  {e.event.product} {e.event.type.value} grade {e.event.grade}: ", style="bold"
+            )
+            ev.append(f"{what} - {e.text}")
+            ev.append(f"  [{cite(e.sources)}]\n", style="dim")
+            for opt in e.resume_options:
+                ev.append(f"    {opt.condition}: {opt.text}\n")
+            if e.see:
+                ev.append(f"    see {e.see}\n")
+        parts.append(Panel(ev, title="Open adverse events", title_align="left"))
     if a.unknowns:
         u = Text()
         for x in a.unknowns:

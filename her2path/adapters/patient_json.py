@@ -72,6 +72,15 @@ def check_against_kb(kb: KnowledgeBase, patient: Patient) -> list[Problem]:
         ):
             if p is not None:
                 found.append(p)
+    products = kb.adverse_events.known_products()
+    for i, ev in enumerate(patient.adverse_events):
+        if ev.product not in products:
+            found.append(
+                Problem(
+                    f"adverse_events[{i}].product",
+                    f"unknown product '{ev.product}'; allowed: {', '.join(products)}",
+                )
+            )
     if patient.course is not None:
         found += check_course(kb, patient.course)
     a = patient.history.anthracycline
@@ -100,6 +109,8 @@ def check_dates(patient: Patient, as_of: date) -> list[Problem]:
     dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(patient.therapies)]
     dated += [(f"events[{i}].date", e.date) for i, e in enumerate(patient.events)]
     dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(patient.her2_results)]
+    dated += [(f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(patient.adverse_events)]
+    dated += [(f"labs[{i}].date", r.date) for i, r in enumerate(patient.labs)]
     return [
         Problem(name, f"{d.isoformat()} is after the assessment date {as_of.isoformat()}")
         for name, d in dated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,8 +26,15 @@ def _where(loc: tuple[int | str, ...], aliases: dict[str, str]) -> str:
 
 def problems_from(exc: ValidationError, aliases: dict[str, str] | None = None) -> list[Problem]:
     """One problem per validation error, naming the field and, where known, allowed values."""
+    return problems_from_errors(exc.errors(), aliases)
+
+
+def problems_from_errors(
+    errors: Sequence[Any], aliases: dict[str, str] | None = None
+) -> list[Problem]:
+    """Like :func:`problems_from`, for error dicts in pydantic's shape (e.g. from FastAPI)."""
     found: list[Problem] = []
-    for err in exc.errors():
+    for err in errors:
         loc = tuple(err["loc"])
         # Discriminated unions add the tag to the path; it says nothing to a reader.
         loc = tuple(p for p in loc if p not in ("ihc", "dual_probe_ish", "single_probe_ish"))

@@ -15,9 +15,13 @@ from her2path.cli import (
     course_cmd,
     demo_cmd,
     dose_cmd,
+    event_cmd,
+    fhir_cmd,
     her2_cmd,
     kb_cmd,
     schedule_cmd,
+    serve_cmd,
+    window_cmd,
 )
 
 app = typer.Typer(
@@ -32,11 +36,15 @@ app = typer.Typer(
 kb_cmd.register(app)
 her2_cmd.register(app)
 demo_cmd.register(app)
+fhir_cmd.register(app)
+serve_cmd.register(app)
 dose_cmd.register(app)
 schedule_cmd.register(app)
 cardiac_cmd.register(app)
 course_cmd.register(app)
 assess_cmd.register(app)
+event_cmd.register(app)
+window_cmd.register(app)
 cohort_cmd.register(app)
 
 

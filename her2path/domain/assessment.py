@@ -12,6 +12,7 @@ from pydantic import Field
 
 from her2path.domain.explain import Explained, Note, RuleStep, Severity
 from her2path.engine.course import CourseState
+from her2path.engine.events import EventAnswer
 from her2path.engine.her2 import Her2Answer
 from her2path.kb.provenance import SourceRef
 
@@ -89,6 +90,14 @@ class Unknown(Explained):
     text: str
 
 
+class IgnoredInput(Explained):
+    """A piece of input (a FHIR resource, a row, a value) that was not used, and why."""
+
+    resource: str = Field(description="Type/id of the resource, or the input path")
+    code: str | None = Field(default=None, description="system|code that was looked at")
+    reason: str
+
+
 class LineSummary(Explained):
     """What the therapy history says about the line of therapy (metastatic disease)."""
 
@@ -119,4 +128,11 @@ class Assessment(Explained):
     site: str
     course: CourseState | None = Field(
         default=None, description="State of the current course, when the patient has one"
+    )
+    events: list[EventAnswer] = Field(
+        default_factory=list,
+        description="Open adverse events (not resolved on the as-of date) and the label's answer",
+    )
+    ignored_input: list[IgnoredInput] = Field(
+        default_factory=list, description="Input items not used, each with the reason"
     )

@@ -10,12 +10,14 @@ domain model does not read the knowledge base.
 
 from __future__ import annotations
 
+import datetime
 from datetime import date
 from enum import StrEnum
 
 from pydantic import Field, model_validator
 
 from her2path.domain.course import Course
+from her2path.domain.events import AdverseEvent, LabResult
 from her2path.domain.her2 import DomainModel, Her2Result, TumourSite
 
 
@@ -171,6 +173,42 @@ class History(DomainModel):
     )
 
 
+class ReportedHer2Method(StrEnum):
+    ihc = "ihc"
+    ish = "ish"
+    summary = "summary"
+
+
+class ReportedHer2Call(StrEnum):
+    """A HER2 call as the laboratory wrote it (not re-derived by her2path)."""
+
+    positive = "positive"
+    negative = "negative"
+    equivocal = "equivocal"
+    low = "low"
+    indeterminate = "indeterminate"
+
+
+class ReportedHer2(DomainModel):
+    """A HER2 result as reported by a source system, kept even when it cannot be re-read.
+
+    Coded records often carry only a call ("Negative"), an IHC score or an ISH ratio,
+    sometimes without a date or a specimen.  They are kept here so that nothing is
+    lost; results complete enough for the interpreter also appear in ``her2_results``.
+    """
+
+    method: ReportedHer2Method
+    date: datetime.date | None = None
+    call: ReportedHer2Call | None = None
+    ihc_score: str | None = Field(default=None, pattern=r"^(0|1\+|2\+|3\+)$")
+    ish_ratio: float | None = Field(default=None, gt=0, le=100)
+    her2_copies: float | None = Field(default=None, ge=0, le=200)
+    cep17_copies: float | None = Field(default=None, gt=0, le=200)
+    cells_counted: int | None = Field(default=None, ge=1, le=10000)
+    code: str = Field(description="system|code of the source observation")
+    text: str | None = Field(default=None, max_length=200)
+
+
 class Patient(DomainModel):
     """One patient, as every adapter delivers it to the engine."""
 
@@ -189,10 +227,15 @@ class Patient(DomainModel):
     menopausal_status: MenopausalStatus | None = None
     cancer: Cancer
     her2_results: list[Her2Result] = Field(default_factory=list)
+    her2_reported: list[ReportedHer2] = Field(
+        default_factory=list, description="HER2 results as coded by the source system"
+    )
     lvef: list[LVEFReading] = Field(default_factory=list)
     therapies: list[Therapy] = Field(default_factory=list)
     events: list[DiseaseEvent] = Field(default_factory=list)
     history: History = Field(default_factory=History)
+    adverse_events: list[AdverseEvent] = Field(default_factory=list)
+    labs: list[LabResult] = Field(default_factory=list)
     course: Course | None = Field(default=None, description="The current treatment course")
 
     @model_validator(mode="after")
@@ -206,6 +249,10 @@ class Patient(DomainModel):
         dated += [(f"therapies[{i}].start", t.start) for i, t in enumerate(self.therapies)]
         dated += [(f"events[{i}].date", e.date) for i, e in enumerate(self.events)]
         dated += [(f"her2_results[{i}].date", r.date) for i, r in enumerate(self.her2_results)]
+        dated += [
+            (f"adverse_events[{i}].onset", e.onset) for i, e in enumerate(self.adverse_events)
+        ]
+        dated += [(f"labs[{i}].date", r.date) for i, r in enumerate(self.labs)]
         if self.course is not None:
             dated.append(("course.start", self.course.start))
         bad = [name for name, d in dated if d is not None and d < self.birth_date]

@@ -15,6 +15,7 @@ from her2path.domain.explain import Note, Severity
 from her2path.domain.her2 import DiseaseSetting, Her2Case
 from her2path.domain.patient import EventKind, Patient, Setting
 from her2path.engine.course import course_state
+from her2path.engine.events import open_events
 from her2path.engine.her2 import interpret
 from her2path.engine.history import build_history
 from her2path.engine.options import Facts, line_summary, options_for
@@ -98,5 +99,6 @@ def assess(kb: KnowledgeBase, patient: Patient, as_of: date) -> Assessment:
         safety=safety.findings,
         unknowns=unknowns,
         advice=_advice(kb, facts, endocrine),
+        events=open_events(kb, patient.adverse_events, as_of),
         course=course_state(kb, patient, as_of),
     )

@@ -269,6 +269,13 @@ def _scope(facts: Facts) -> str:
     return "early"
 
 
+def _had_anthracycline(c: _Ctx) -> bool:
+    p = c.facts.patient
+    if p.history.anthracycline is not None:
+        return True
+    return any(DrugClass.anthracycline in drug_classes(c.kb, t.drug) for t in p.therapies)
+
+
 def _lvef_start(c: _Ctx, t: LvefStart) -> None:
     drugs = [p.id for p in c.products if p.id in t.products]
     if not drugs or t.scope not in ("any", _scope(c.facts)):
@@ -277,8 +284,11 @@ def _lvef_start(c: _Ctx, t: LvefStart) -> None:
     if last is None:
         return  # reported by the no-baseline rule
     reasons: list[str] = []
-    if t.min_percent is not None and last.percent < t.min_percent:
-        reasons.append(f"LVEF {last.percent:g}% below {t.min_percent:g}%")
+    minimum = t.min_percent
+    if t.after_anthracycline_min_percent is not None and _had_anthracycline(c):
+        minimum = t.after_anthracycline_min_percent
+    if minimum is not None and last.percent < minimum:
+        reasons.append(f"LVEF {last.percent:g}% below {minimum:g}%")
     if t.below_lln:
         lln = last.lln if last.lln is not None else t.lln_fallback_percent
         if lln is None:

@@ -47,6 +47,11 @@ LAYOUT: dict[str, Part] = {
     "meta": Part(file="kb.yaml"),
     "registry": Part(file="sources.yaml"),
     "her2": Part(file="her2/common.yaml", merge={"criteria": "her2/criteria/*.yaml"}),
+    "interop": Part(
+        file="interop/codes.yaml",
+        merge={"drug_tables": "interop/drugs/*.yaml", "order_rules": "interop/orders/*.yaml"},
+    ),
+    "patient_info": Part(file="patient/info.yaml", merge={"products": "patient/products/*.yaml"}),
     "dosing": Part(file="dosing/_common.yaml", merge={"drugs": "dosing/[a-z]*.yaml"}),
     "schedules": Part(items="schedules/*.yaml"),
     "cardiac": Part(file="cardiac/monitoring.yaml", merge={"tables": "cardiac/tables/*.yaml"}),
@@ -56,6 +61,10 @@ LAYOUT: dict[str, Part] = {
     "regimens": Part(file="regimens.yaml"),
     "safety": Part(file="safety.yaml"),
     "reproductive": Part(file="reproductive.yaml"),
+    "adverse_events": Part(
+        file="adverse_events/_dose_levels.yaml", merge={"products": "adverse_events/[a-z]*.yaml"}
+    ),
+    "checklists": Part(items="checklists/*.yaml"),
     "audits": Part(file="audits.yaml"),
     "synthetic": Part(file="synthetic.yaml"),
     "omop": Part(file="omop/concepts.yaml"),

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from her2path.kb.adverse_events import AdverseEventKnowledge
 from her2path.kb.audits import AuditKnowledge
 from her2path.kb.cardiac import CardiacKnowledge
+from her2path.kb.checklists import Checklist
 from her2path.kb.dosing import DosingCommon
 from her2path.kb.her2 import Her2Knowledge
+from her2path.kb.interop import InteropKnowledge
 from her2path.kb.omop import OmopKnowledge
+from her2path.kb.patient_info import PatientInfo
 from her2path.kb.provenance import KBModel, SourceRegistry
 from her2path.kb.reproductive import ReproductiveKnowledge
 from her2path.kb.schedules import RegimenSchedule
@@ -39,6 +43,8 @@ class KnowledgeBase(KBModel):
     meta: KBMeta
     registry: SourceRegistry
     her2: Her2Knowledge
+    interop: InteropKnowledge
+    patient_info: PatientInfo
     dosing: DosingCommon
     schedules: list[RegimenSchedule] = Field(default_factory=list)
     cardiac: CardiacKnowledge
@@ -48,6 +54,8 @@ class KnowledgeBase(KBModel):
     regimens: RegimenKnowledge
     safety: SafetyKnowledge
     reproductive: ReproductiveKnowledge
+    adverse_events: AdverseEventKnowledge
+    checklists: list[Checklist] = Field(default_factory=list)
     audits: AuditKnowledge
     synthetic: SyntheticKnowledge
     omop: OmopKnowledge

@@ -452,6 +452,12 @@ class LvefStart(Sourced):
     min_percent: float | None = Field(default=None, ge=20, le=70)
     below_lln: bool = Field(default=False, description="Below the institutional LLN fails")
     lln_fallback_percent: float | None = Field(default=None, ge=20, le=70)
+    after_anthracycline_min_percent: float | None = Field(
+        default=None,
+        ge=20,
+        le=70,
+        description="Lowest LVEF when an anthracycline was given before (replaces min_percent)",
+    )
     severity: Literal["block", "warn"]
     text: str = Field(min_length=3)
 

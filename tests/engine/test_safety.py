@@ -91,6 +91,24 @@ def test_lvef_below_pertuzumab_early_threshold(kb: KnowledgeBase) -> None:
     assert "PER-PI" in sources(f)
 
 
+def test_pertuzumab_early_threshold_is_50_after_anthracycline(kb: KnowledgeBase) -> None:
+    data = example("20")  # LVEF 52%, no anthracycline: below the 55% start threshold
+    assert "lvef_start.pertuzumab_early" in {f.code for f in run(kb, data).safety}
+    data["history"] = {
+        "anthracycline": {
+            "drug": "doxorubicin",
+            "cumulative_mg_per_m2": 240,
+            "last_dose": "2026-05-20",
+        }
+    }
+    a = run(kb, data)
+    assert "lvef_start.pertuzumab_early" not in {f.code for f in a.safety}
+    data["lvef"] = [{"date": "2026-06-20", "percent": 49, "lln": 50}]
+    f = finding(run(kb, data), "lvef_start.pertuzumab_early")
+    assert "below 50%" in f.text
+    assert "footnote on anthracycline" in f.sources[0].where
+
+
 def test_lvef_thresholds_are_per_drug(kb: KnowledgeBase) -> None:
     data = example("08")
     data["lvef"] = [{"date": "2026-06-18", "percent": 42, "lln": 50}]

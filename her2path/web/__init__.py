@@ -1,0 +1,1 @@
+"""Server-rendered web pages for clinicians (Jinja2 templates, htmx, no build step)."""
