@@ -322,6 +322,58 @@ class InteropKnowledge(InteropCodes):
                 for ing in code.ingredients:
                     if known_ingredients and ing not in known_ingredients:
                         found.append((where, f"unknown ingredient '{ing}'"))
+        found += self._order_sites_match_labels(kb)
+        return found
+
+    def _order_sites_match_labels(self, kb: Any) -> list[tuple[tuple[str | int, ...], str]]:
+        """The sites an order rule allows must be the sites of the product's own indications.
+
+        The order rules repeat the labelled sites so that an order check needs no options
+        engine; this keeps the two from drifting apart.
+        """
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        indications = getattr(kb, "indications", None)
+        by_id = {i.id: i for i in getattr(indications, "indications", [])}
+        products = {p.id: p for p in getattr(kb, "products", [])}
+        if not by_id or not products:
+            return found
+        label_sites: dict[str, set[str]] = {}
+        for pid, product in products.items():
+            sites: set[str] = set()
+            for pi in product.indications:
+                if pi.id in by_id:
+                    sites |= by_id[pi.id].sites()
+            label_sites[pid] = sites
+        order_sites: dict[str, set[str]] = {}
+        for o, group in enumerate(self.order_rules):
+            for r, rule in enumerate(group.rules):
+                covered = rule.products or [
+                    pid for pid, p in products.items() if rule.ingredient in p.ingredients
+                ]
+                allowed = {str(getattr(s, "value", s)) for s in rule.sites}
+                for pid in covered:
+                    if pid not in label_sites:
+                        continue
+                    order_sites.setdefault(pid, set()).update(allowed)
+                    extra = allowed - label_sites[pid]
+                    if extra:
+                        found.append(
+                            (
+                                ("order_rules", o, "rules", r, "sites"),
+                                f"{pid}: sites {sorted(extra)} are not in the product's labelled "
+                                f"indications ({sorted(label_sites[pid])})",
+                            )
+                        )
+        for pid, allowed in order_sites.items():
+            missing = label_sites[pid] - allowed
+            if missing:
+                found.append(
+                    (
+                        ("order_rules",),
+                        f"{pid}: labelled sites {sorted(missing)} are not allowed by any "
+                        "order rule",
+                    )
+                )
         return found
 
     def drug_codes(self) -> dict[str, DrugCode]:

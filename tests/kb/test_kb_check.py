@@ -132,3 +132,34 @@ def test_seed_sources_name_existing_seed_files() -> None:
         assert s.file
         if seeds.is_dir():
             assert (seeds / s.file).is_file(), s.file
+
+
+def test_order_rule_sites_must_match_the_products_own_label(kb_copy: Path) -> None:
+    """Herzuma has no gastric indication; an order rule allowing gastric is reported."""
+    orders = kb_copy / "interop/orders/her2_orders.yaml"
+
+    def add_gastric(d: dict) -> None:  # type: ignore[type-arg]
+        rule = next(r for r in d["rules"] if r["id"] == "trastuzumab_herzuma")
+        rule["sites"] = ["breast", "gastric"]
+
+    edit(orders, add_gastric)
+    found = problems(kb_copy)
+    assert any(
+        "herzuma: sites ['gastric'] are not in the product's labelled indications" in p
+        and p.startswith("interop/orders/her2_orders.yaml")
+        for p in found
+    ), found
+
+
+def test_order_rules_must_cover_every_labelled_site(kb_copy: Path) -> None:
+    orders = kb_copy / "interop/orders/her2_orders.yaml"
+
+    def breast_only(d: dict) -> None:  # type: ignore[type-arg]
+        rule = next(r for r in d["rules"] if r["id"] == "fam_trastuzumab_deruxtecan_gastric")
+        rule["sites"] = ["gastric"]
+
+    edit(orders, breast_only)
+    found = problems(kb_copy)
+    assert any(
+        "enhertu: labelled sites ['gej'] are not allowed by any order rule" in p for p in found
+    ), found
