@@ -124,6 +124,13 @@ class SparkEngine:
             .config("spark.sql.shuffle.partitions", str(self.partitions or max(2, cores * 2)))
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.driver.memory", os.environ.get("HER2PATH_SPARK_MEMORY", "4g"))
+            # Size estimates of the audit's intermediate tables can be far too small, and a
+            # mis-sized broadcast fails the whole run on a 1M-patient cohort; sort-merge joins
+            # are slower on tiny data but never run the driver out of memory.
+            .config(
+                "spark.sql.autoBroadcastJoinThreshold",
+                os.environ.get("HER2PATH_SPARK_BROADCAST_BYTES", "-1"),
+            )
         )
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
