@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from her2path.kb import KnowledgeBase
+from tests.fixed_ids import PRODUCTS, REGIMENS
 from tests.kb.test_kb_check import edit, kb_copy, problems  # noqa: F401
 
 
@@ -35,70 +36,8 @@ def test_reduction_ladder_must_fall(kb_copy: Path) -> None:  # noqa: F811
 
 
 def test_every_fixed_her2_product_is_dosed(kb: KnowledgeBase) -> None:
-    products = {
-        "herceptin",
-        "hercessi",
-        "herzuma",
-        "kanjinti",
-        "ogivri",
-        "ontruzant",
-        "trazimera",
-        "herceptin_hylecta",
-        "perjeta",
-        "phesgo",
-        "kadcyla",
-        "enhertu",
-        "tukysa",
-        "nerlynx",
-        "tykerb",
-        "margenza",
-        "keytruda",
-    }
-    assert products <= set(kb.dosing.by_id())
+    assert set(PRODUCTS) <= set(kb.dosing.by_id())
 
 
 def test_every_fixed_regimen_has_a_schedule(kb: KnowledgeBase) -> None:
-    regimens = {
-        "th",
-        "tch",
-        "tchp",
-        "ac_th",
-        "ac_thp",
-        "thp_then_hp",
-        "hp_maintenance",
-        "tdm1_residual",
-        "tdm1_metastatic",
-        "tdxd",
-        "tdxd_pertuzumab",
-        "tucatinib_trastuzumab_capecitabine",
-        "neratinib_extended_adjuvant",
-        "neratinib_capecitabine",
-        "lapatinib_capecitabine",
-        "lapatinib_letrozole",
-        "margetuximab_chemotherapy",
-        "trastuzumab_single_agent_adjuvant",
-        "trastuzumab_paclitaxel_metastatic",
-        "trastuzumab_single_agent_metastatic",
-        "trastuzumab_cisplatin_fluoropyrimidine",
-        "pembrolizumab_trastuzumab_chemotherapy",
-    }
-    assert {r.id for r in kb.schedules} == regimens
-
-
-def test_reference_check_against_products_and_regimens_when_present(kb: KnowledgeBase) -> None:
-    from types import SimpleNamespace
-
-    from her2path.kb.dosing import section_ids
-
-    assert section_ids([{"id": "a"}, SimpleNamespace(id="b")]) == {"a", "b"}
-    assert section_ids({"c": 1}) == {"c"}
-    assert section_ids(None) == set()
-    fake = SimpleNamespace(
-        dosing=kb.dosing,
-        products=[SimpleNamespace(id=p) for p in kb.dosing.by_id() if p != "margenza"],
-        regimens=[SimpleNamespace(id=r.id) for r in kb.schedules if r.id != "tch"],
-    )
-    dosing_problems = kb.dosing.kb_check(fake)
-    assert [m for _, m in dosing_problems] == ["unknown product or drug id 'margenza'"]
-    tch = next(r for r in kb.schedules if r.id == "tch")
-    assert [m for _, m in tch.kb_check(fake)] == ["regimen 'tch' is not in the regimen list"]
+    assert {r.id for r in kb.schedules} == set(REGIMENS)

@@ -10,50 +10,7 @@ import pytest
 from her2path.errors import KnowledgeBaseError
 from her2path.kb import KnowledgeBase, load
 from her2path.kb.loader import default_dir
-
-PRODUCTS = [
-    "herceptin",
-    "hercessi",
-    "herzuma",
-    "kanjinti",
-    "ogivri",
-    "ontruzant",
-    "trazimera",
-    "herceptin_hylecta",
-    "perjeta",
-    "phesgo",
-    "kadcyla",
-    "enhertu",
-    "tukysa",
-    "nerlynx",
-    "tykerb",
-    "margenza",
-    "keytruda",
-]
-REGIMENS = [
-    "th",
-    "tch",
-    "tchp",
-    "ac_th",
-    "ac_thp",
-    "thp_then_hp",
-    "hp_maintenance",
-    "tdm1_residual",
-    "tdm1_metastatic",
-    "tdxd",
-    "tdxd_pertuzumab",
-    "tucatinib_trastuzumab_capecitabine",
-    "neratinib_extended_adjuvant",
-    "neratinib_capecitabine",
-    "lapatinib_capecitabine",
-    "lapatinib_letrozole",
-    "margetuximab_chemotherapy",
-    "trastuzumab_single_agent_adjuvant",
-    "trastuzumab_paclitaxel_metastatic",
-    "trastuzumab_single_agent_metastatic",
-    "trastuzumab_cisplatin_fluoropyrimidine",
-    "pembrolizumab_trastuzumab_chemotherapy",
-]
+from tests.fixed_ids import PRODUCTS, REGIMENS
 
 
 def test_fixed_ids_present(kb: KnowledgeBase) -> None:
