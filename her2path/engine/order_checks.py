@@ -24,7 +24,7 @@ from her2path.engine.her2 import interpret
 from her2path.errors import Her2PathError
 from her2path.kb.cardiac import TherapyContext
 from her2path.kb.dosing import DrugDosing
-from her2path.kb.interop import DoseSchedule, DoseStep, LvefHold, LvefRule, OrderRule
+from her2path.kb.interop import DoseSchedule, DoseStep, OrderRule
 from her2path.kb.model import KnowledgeBase
 from her2path.kb.provenance import SourceRef
 
@@ -339,42 +339,6 @@ def _pregnancy(
     ]
 
 
-def lvef_baseline(readings: list[LVEFReading], first_dose: date | None) -> LVEFReading | None:
-    """The last reading on or before the first dose (the earliest if none precedes it)."""
-    if not readings:
-        return None
-    if first_dose is None:
-        return readings[-1]
-    before = [r for r in readings if r.date <= first_dose]
-    return before[-1] if before else readings[0]
-
-
-def hold_row(
-    lv: LvefRule, base: LVEFReading, latest: LVEFReading, metastatic: bool | None
-) -> LvefHold | None:
-    """The first LVEF-table row whose conditions the latest reading meets, if any.
-
-    Rows for a setting apply when the record shows that setting; when metastatic disease
-    is neither shown nor ruled out, rows of both settings apply.
-    """
-    drop = base.percent - latest.percent
-    for row in lv.holds:
-        if row.setting == "metastatic" and metastatic is False:
-            continue
-        if row.setting == "early" and metastatic is True:
-            continue
-        if row.drop_points is not None and (base.date == latest.date or drop < row.drop_points):
-            continue
-        if row.below_percent is not None and not latest.percent < row.below_percent:
-            continue
-        if row.at_most_percent is not None and not latest.percent <= row.at_most_percent:
-            continue
-        if row.below_lln and not (latest.lln is not None and latest.percent < latest.lln):
-            continue
-        return row
-    return None
-
-
 _HOLDING = {LvefAction.withhold, LvefAction.continue_withholding, LvefAction.stop_permanently}
 
 
@@ -490,38 +454,10 @@ def _lvef(
         return found
     latest = readings[-1]
     first = min((e.start for e in prior if e.start), default=None)
-    base = lvef_baseline(readings, first)
     if prior:
         reviewed = _cardiac_review(kb, facts, order, readings, first, as_of)
         if reviewed is not None:
             return found + reviewed
-    row = hold_row(lv, base, latest, facts.metastatic) if prior and base is not None else None
-    if row is not None and base is not None:
-        drop = base.percent - latest.percent
-        below = latest.lln is not None and latest.percent < latest.lln
-        found.append(
-            Finding(
-                code=FindingCode.lvef_hold,
-                severity=Severity.block,
-                order=order.resource,
-                summary=f"LVEF {base.percent:g}→{latest.percent:g}% (fall {drop:g} points); "
-                f"label says hold {name}",
-                detail=(
-                    f"Baseline {base.percent:g}% on {base.date}, latest {latest.percent:g}% on "
-                    f"{latest.date}"
-                    + (f" (below the lower limit of normal {latest.lln:g}%)" if below else "")
-                    + f". The label calls for withholding {name} at this value"
-                    + (
-                        "; the record does not say whether the disease is metastatic, so the "
-                        "rows for both settings were applied."
-                        if facts.metastatic is None and row.setting != "any"
-                        else "."
-                    )
-                ),
-                sources=[*row.sources, *sources],
-            )
-        )
-        return found
     if prior and lv.recheck_days is not None:
         age = (as_of - latest.date).days
         if age > lv.recheck_days:

@@ -224,38 +224,11 @@ class DoseSchedule(Sourced):
     steps: list[DoseStep] = Field(min_length=1)
 
 
-class LvefHold(Sourced):
-    """One row of a label's LVEF table: every condition given must hold for a hold.
-
-    ``below_percent``: LVEF strictly below; ``at_most_percent``: LVEF at or below;
-    ``drop_points``: fall from baseline of at least this many points; ``below_lln``:
-    LVEF below the institution's lower limit of normal (needs it recorded).
-    """
-
-    setting: Literal["any", "early", "metastatic"] = "any"
-    below_percent: float | None = None
-    at_most_percent: float | None = None
-    drop_points: float | None = None
-    below_lln: bool = False
-
-    @model_validator(mode="after")
-    def _some_condition(self) -> LvefHold:
-        if (
-            self.below_percent is None
-            and self.at_most_percent is None
-            and self.drop_points is None
-            and not self.below_lln
-        ):
-            raise ValueError("a hold row needs at least one condition")
-        return self
-
-
 class LvefRule(Sourced):
     """Order-time LVEF checks of one ingredient (label section on cardiomyopathy)."""
 
     baseline_required: bool
     recheck_days: int | None = Field(default=None, ge=1, description="Monitoring interval")
-    holds: list[LvefHold] = Field(default_factory=list)
 
 
 class OrderRule(Sourced):
