@@ -41,3 +41,22 @@ def test_every_fixed_her2_product_is_dosed(kb: KnowledgeBase) -> None:
 
 def test_every_fixed_regimen_has_a_schedule(kb: KnowledgeBase) -> None:
     assert {r.id for r in kb.schedules} == set(REGIMENS)
+
+
+def test_reference_check_against_products_and_regimens_when_present(kb: KnowledgeBase) -> None:
+    from types import SimpleNamespace
+
+    from her2path.kb.dosing import section_ids
+
+    assert section_ids([{"id": "a"}, SimpleNamespace(id="b")]) == {"a", "b"}
+    assert section_ids({"c": 1}) == {"c"}
+    assert section_ids(None) == set()
+    fake = SimpleNamespace(
+        dosing=kb.dosing,
+        products=[SimpleNamespace(id=p) for p in kb.dosing.by_id() if p != "margenza"],
+        regimens=[SimpleNamespace(id=r.id) for r in kb.schedules if r.id != "tch"],
+    )
+    dosing_problems = kb.dosing.kb_check(fake)
+    assert [m for _, m in dosing_problems] == ["unknown product or drug id 'margenza'"]
+    tch = next(r for r in kb.schedules if r.id == "tch")
+    assert [m for _, m in tch.kb_check(fake)] == ["regimen 'tch' is not in the regimen list"]
